@@ -1,0 +1,48 @@
+# Two commands do all set-up (README): `make book` and `make test`.
+PY_BOOT ?= python3.11
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+KERNEL  := fer-book
+PROFILE ?= default
+CHAPTERS ?=
+JOBS    ?= 2
+
+.PHONY: env book notebooks html test unit smoke bench clean
+
+env: $(STAMP)
+
+# The environment is rebuilt only when a requirement file changes: a second run installs nothing.
+$(STAMP): requirements.txt requirements-media.txt pyproject.toml
+	@command -v $(PY_BOOT) >/dev/null 2>&1 || { echo "need $(PY_BOOT) (set PY_BOOT=...)"; exit 1; }
+	test -x $(PY) || $(PY_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --upgrade --quiet pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-media.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "FER book (Python 3.11)" >/dev/null
+	touch $(STAMP)
+
+notebooks: env
+	$(PY) -m fer_lib.runner run --profile $(PROFILE) $(CHAPTERS)
+
+html: env
+	$(PY) -m fer_lib.runner html --profile $(PROFILE)
+
+book: notebooks html
+	@echo "book: $(CURDIR)/_build/html/index.html"
+
+unit: env
+	$(PY) -m pytest -n $(JOBS) -m "not notebook" tests
+
+smoke: env
+	$(PY) -m pytest -m notebook tests
+
+test: env
+	$(PY) -m pytest -n $(JOBS) tests
+
+bench: env
+	$(PY) benchmarks/synth_render.py
+
+clean:
+	rm -rf _build results/smoke book/executed

@@ -1,0 +1,183 @@
+"""Results files: one JSON per executed chapter, ``results/<profile>/<chapter>.json``, written atomically.
+
+A chapter opens a :class:`Run`, times its stages, adds tables (lists of row dicts) and metrics, and
+saves. The book renders its comparison tables from these files and from the published numbers in
+``fer_lib/papers/<chapter>.json``, each column labelled with where it came from.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import math
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from fer_lib.runtime import REPO_ROOT
+
+PAPERS_DIR = Path(__file__).resolve().parent / "papers"
+
+
+def results_root() -> Path:
+    """Where results files live: ``$FER_RESULTS_DIR`` or ``<repo>/results``."""
+    return Path(os.environ.get("FER_RESULTS_DIR", REPO_ROOT / "results"))
+
+
+def results_path(chapter: str, profile: str, root: Path | None = None) -> Path:
+    return (root or results_root()) / profile / f"{chapter}.json"
+
+
+def _jsonable(value: Any) -> Any:
+    """numpy/torch scalars and arrays -> plain JSON types; NaN/inf -> None (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "detach"):  # torch tensor
+        value = value.detach().cpu().numpy()
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_json(path: Path, payload: dict) -> None:
+    atomic_write_text(path, json.dumps(_jsonable(payload), indent=2, sort_keys=False, allow_nan=False) + "\n")
+
+
+class Run:
+    """Collects one chapter execution's tables, metrics, config, seeds and timings, then saves them.
+
+    >>> run = Run("data", "smoke", config={"seed": 0}, seeds=[0], data="synthetic (embedded)", device="cpu")
+    >>> with run.stage("render"): ...
+    >>> run.add_table("probe", [{"target": "identity", "accuracy": 0.9}])
+    >>> run.save()
+    """
+
+    def __init__(self, chapter: str, profile: str, config: dict, seeds: Iterable[int], data: str,
+                 device: str, environment: dict | None = None):
+        self.chapter, self.profile, self.data, self.device = chapter, profile, data, device
+        self.payload: dict[str, Any] = {
+            "chapter": chapter,
+            "profile": profile,
+            "data": data,
+            "device": device,
+            "seeds": list(seeds),
+            "config": config,
+            "environment": environment or {},
+            "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "stages_s": {},
+            "tables": {},
+            "metrics": {},
+        }
+        self._t0 = time.perf_counter()
+
+    @property
+    def source_label(self) -> str:
+        """Column label for numbers from this run, e.g. 'this run (default, synthetic, cpu)'."""
+        return f"this run ({self.profile}, {self.data}, {self.device})"
+
+    @contextlib.contextmanager
+    def stage(self, name: str):
+        """Time a stage; repeated names accumulate."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            stages = self.payload["stages_s"]
+            stages[name] = round(stages.get(name, 0.0) + time.perf_counter() - t0, 3)
+
+    def add_table(self, name: str, rows: list[dict] | Any) -> None:
+        """Add a table as a list of row dicts (a DataFrame is converted with ``to_dict('records')``)."""
+        if hasattr(rows, "to_dict"):
+            rows = rows.to_dict("records")
+        self.payload["tables"][name] = _jsonable(list(rows))
+
+    def add_metrics(self, **metrics: Any) -> None:
+        self.payload["metrics"].update(_jsonable(metrics))
+
+    def save(self, root: Path | None = None) -> Path:
+        self.payload["finished"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        self.payload["wall_s"] = round(time.perf_counter() - self._t0, 3)
+        path = results_path(self.chapter, self.profile, root)
+        atomic_write_json(path, self.payload)
+        return path
+
+
+def load_results(chapter: str, profile: str, root: Path | None = None) -> dict:
+    """Read a results file back; a missing one names the command that makes it."""
+    path = results_path(chapter, profile, root)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: run `python -m fer_lib.runner run --profile {profile} {chapter}`")
+    return json.loads(path.read_text())
+
+
+def load_paper(chapter: str) -> dict:
+    """The published numbers of a chapter's paper: ``{"source": ..., "tables": {name: [rows]}}``."""
+    path = PAPERS_DIR / f"{chapter}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"no published table for chapter {chapter!r} ({path})")
+    return json.loads(path.read_text())
+
+
+def mean_std(values: Iterable[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (ddof=1; 0 for a single value)."""
+    arr = np.asarray(list(values), dtype=float)
+    if arr.size == 0:
+        raise ValueError("mean_std of no values")
+    return float(arr.mean()), float(arr.std(ddof=1)) if arr.size > 1 else 0.0
+
+
+def format_mean_std(values: Iterable[float], scale: float = 1.0, digits: int = 1) -> str:
+    """'58.3 ± 0.4' from seeds' values (scaled, e.g. ×100 for percentages)."""
+    mean, std = mean_std(values)
+    return f"{mean * scale:.{digits}f} ± {std * scale:.{digits}f}"
+
+
+def side_by_side(paper_rows: list[dict], run_rows: list[dict], key: str, columns: list[str],
+                 paper_label: str, run_label: str):
+    """A DataFrame with one row per ``key`` value and, for each column, the paper's and this run's value.
+
+    Column headers are ``(column, source)`` pairs, so every number says where it came from. Rows only
+    one side has are kept, with the other side empty.
+    """
+    import pandas as pd
+
+    paper = {row[key]: row for row in paper_rows}
+    run = {row[key]: row for row in run_rows}
+    order = list(paper) + [k for k in run if k not in paper]
+    data = {}
+    for col in columns:
+        data[(col, paper_label)] = [paper.get(k, {}).get(col, "") for k in order]
+        data[(col, run_label)] = [run.get(k, {}).get(col, "") for k in order]
+    frame = pd.DataFrame(data, index=pd.Index(order, name=key))
+    frame.columns = pd.MultiIndex.from_tuples(frame.columns)
+    return frame
