@@ -181,3 +181,23 @@ def side_by_side(paper_rows: list[dict], run_rows: list[dict], key: str, columns
     frame = pd.DataFrame(data, index=pd.Index(order, name=key))
     frame.columns = pd.MultiIndex.from_tuples(frame.columns)
     return frame
+
+
+def start_run(chapter: str, profile: str, device: str = "auto", overrides: dict | None = None) -> Run:
+    """What a chapter calls first: resolve its config, pick the device, open its :class:`Run`.
+
+    The experiment's ``Config`` must have ``seeds: tuple[int, ...]`` and ``dataset: str`` fields
+    (``dataset`` names the data the numbers come from, e.g. ``"synthetic"`` or ``"AffectNet"``).
+    The resolved config is on ``run.cfg`` and the torch device on ``run.torch_device``.
+    """
+    from fer_lib.config import as_dict, chapter_config
+    from fer_lib.runtime import environment_info, pick_device
+
+    cfg = chapter_config(chapter, profile, overrides)
+    torch_device = pick_device(device)
+    env = environment_info(torch_device)
+    run = Run(chapter, profile, config=as_dict(cfg), seeds=cfg.seeds, data=cfg.dataset,
+              device=env["device_name"], environment=env)
+    run.cfg = cfg
+    run.torch_device = torch_device
+    return run
