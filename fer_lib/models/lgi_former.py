@@ -43,9 +43,9 @@ class LGIFormer(nn.Module):
         self.grid, self.dim, self.region = self.patch_embed.grid, dim, tuple(region)
         self.register_buffer("pos_embed", position_table(self.grid, dim, pos_embed_1d), persistent=False)
         self.register_buffer("region_of_token", region_index(self.grid, self.region), persistent=False)
-        self.num_regions = int(self.region_of_token.max()) + 1
+        self.num_regions = (self.grid[0] // region[0]) * (self.grid[1] // region[1]) * (self.grid[2] // region[2])
         self.region_tokens = nn.Parameter(torch.zeros(self.num_regions, dim))
-        rates = torch.linspace(0, drop_path, depth).tolist()
+        rates = [drop_path * i / max(depth - 1, 1) for i in range(depth)]
         self.blocks = nn.ModuleList(LGIBlock(dim, num_heads, mlp_ratio, qkv_bias, r, fused) for r in rates)
         self.norm = nn.LayerNorm(dim, eps=1e-6)
         self.apply(_init_weights)
@@ -59,7 +59,7 @@ class LGIFormer(nn.Module):
         r = self.num_regions
         rid = self.region_of_token[idx]  # [B, N_vis]
         counts = torch.zeros(b, r, device=x.device).scatter_add_(1, rid, torch.ones_like(rid, dtype=torch.float))
-        if (counts != n_vis / r).any():
+        if mask is not None and (counts != n_vis / r).any():  # all tokens: equal by construction
             raise ValueError(f"LGI-Former needs the same number of visible tokens in each of the {r} regions "
                              f"{self.region}; got per-region counts {counts[0].int().tolist()} (use the "
                              "part-window tube mask with windows that tile the regions)")

@@ -61,7 +61,7 @@ class VideoViT(nn.Module):
         self.patch_embed = TubeletEmbed(frames, image_size, tubelet, patch, in_chans, dim)
         self.grid, self.dim = self.patch_embed.grid, dim
         self.register_buffer("pos_embed", position_table(self.grid, dim, pos_embed_1d), persistent=False)
-        rates = torch.linspace(0, drop_path, depth).tolist()  # stochastic depth grows with depth
+        rates = [drop_path * i / max(depth - 1, 1) for i in range(depth)]  # stochastic depth grows with depth
         self.blocks = nn.ModuleList(Block(dim, num_heads, mlp_ratio, qkv_bias, r, fused) for r in rates)
         self.norm = nn.LayerNorm(dim, eps=1e-6)
         self.apply(_init_weights)
