@@ -5,9 +5,10 @@ from __future__ import annotations
 from torch import nn
 
 from fer_lib.models.lgi_former import LGIFormer
+from fer_lib.models.video_mamba import VideoMamba
 from fer_lib.models.video_vit import VideoViT
 
-VIDEO_ENCODERS: dict[str, type[nn.Module]] = {"vit": VideoViT, "lgi_former": LGIFormer}
+VIDEO_ENCODERS: dict[str, type[nn.Module]] = {"vit": VideoViT, "lgi_former": LGIFormer, "video_mamba": VideoMamba}
 
 
 def register(name: str, cls: type[nn.Module]) -> None:

@@ -6,8 +6,8 @@ from fer_lib.models.lgi_former import LGIFormer
 from fer_lib.models.mae_decoder import MAEDecoder
 from fer_lib.models.video_registry import VIDEO_ENCODERS, build_video_encoder
 
-TINY = dict(frames=4, image_size=16, tubelet=2, patch=4, dim=32, depth=2, num_heads=4)
-EXTRA = {"lgi_former": dict(region=(2, 2, 4))}
+TINY = dict(frames=4, image_size=16, tubelet=2, patch=4, dim=32, depth=2)
+EXTRA = {"lgi_former": dict(region=(2, 2, 4), num_heads=4), "vit": dict(num_heads=4), "video_mamba": dict(d_state=4)}
 
 
 def tiny(name, **kw):
@@ -40,7 +40,7 @@ def test_fused_and_manual_attention_models_agree(name):
 
 
 def test_lgi_former_paper_regions_and_token_order():
-    model = LGIFormer(frames=4, image_size=16, tubelet=2, patch=4, dim=32, depth=0, num_heads=4, region=(1, 2, 2))
+    model = LGIFormer(**{**TINY, 'depth': 0}, num_heads=4, region=(1, 2, 2))
     assert model.num_regions == 2 * 2 * 2
     video = torch.randn(2, 3, 4, 16, 16)
     mask = part_window_tube_mask(2, model.grid, (2, 2), 0.5, torch.Generator().manual_seed(3))
