@@ -40,8 +40,10 @@ def embed(encoder: nn.Module, dataset, *, batch_size: int = 256, device: str | t
     device = pick_device(device) if isinstance(device, str) else device
     was_training = encoder.training
     encoder.eval().to(device)
+    # an explicit generator: creating the loader's iterator must not consume the global torch RNG
+    # (embedding inside a training callback would otherwise change the rest of the run)
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, drop_last=False, num_workers=num_workers,
-                        pin_memory=device.type == "cuda")
+                        pin_memory=device.type == "cuda", generator=torch.Generator().manual_seed(0))
     feats: list[np.ndarray] = []
     labels: dict[str, list[np.ndarray]] = {}
     try:

@@ -45,3 +45,10 @@ def test_embed_errors():
         embed(nn.Flatten(), Items(), device="cpu", input_key="video")
     with pytest.raises(ValueError, match=r"\[B, D\]"):
         embed(nn.Identity(), Items(), device="cpu")
+
+
+def test_embed_leaves_global_rng_untouched():
+    torch.manual_seed(5)
+    before = torch.get_rng_state()
+    embed(nn.Flatten(), Items(), device="cpu", batch_size=3)
+    assert torch.equal(before, torch.get_rng_state())
