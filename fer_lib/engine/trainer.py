@@ -208,6 +208,9 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
     sampler: yields dataset keys; its order must depend only on ``set_epoch(e)`` for exact resume.
     """
     device = pick_device(device) if isinstance(device, str) else device
+    if isinstance(dataset, DataLoader):
+        raise TypeError("fit takes the dataset, not a DataLoader: it builds the loader itself (seeded per epoch, "
+                        "sharded under DDP, resumable mid-epoch); pass batch_size/sampler/num_workers/collate_fn")
     if epochs is None and max_steps is None:
         raise ValueError("fit needs epochs or max_steps")
     opts, scheds = _as_dict(optimizers), _as_dict(schedulers)
@@ -317,7 +320,8 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
             epoch_end = state["batch_in_epoch"] == spe
             if epoch_end:
                 state["epoch"], state["batch_in_epoch"] = epoch + 1, 0
-            values = {"loss": loss_value, **{k: float(v) for k, v in (logs or {}).items()}}
+            values = {"loss": loss_value, **{k: float(v.detach()) if isinstance(v, torch.Tensor) else float(v)
+                                             for k, v in (logs or {}).items()}}
             for k, v in values.items():
                 state["window"][k] = state["window"].get(k, 0.0) + v
             state["count"] += 1

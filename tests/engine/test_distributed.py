@@ -36,12 +36,13 @@ class Regressor(nn.Module):
         return loss, {}
 
 
-def _run(global_batch: int, world: int, steps: int) -> tuple[dict, list]:
+def _run(global_batch: int, world: int, steps: int, ckpt_dir=None, resume=False) -> tuple[dict, list]:
     torch.manual_seed(0)
     m = Regressor()
     opt = torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
     res = fit(m, Data(), optimizers=opt, batch_size=global_batch // world, max_steps=steps, device="cpu",
-              seed=0, progress=False, log_every=1)
+              seed=0, progress=False, log_every=1, checkpoint_dir=ckpt_dir, checkpoint_every=2 if ckpt_dir else 0,
+              resume=resume)
     return {k: v.clone() for k, v in m.state_dict().items()}, [h["loss"] for h in res.history]
 
 
@@ -54,8 +55,11 @@ def _worker(rank: int, world: int, port: int, out: str) -> None:
     info = distributed.init_from_env("cpu")
     assert info.world_size == world and info.rank == rank
     state, losses = _run(8, world, 6)  # 6 steps of global batch 8 over 32 items: crosses an epoch
+    # stop after 3 steps (checkpoints written by rank 0 only), then resume to 6 in the same processes
+    _run(8, world, 3, ckpt_dir=os.path.dirname(out) + "/ckpt")
+    resumed, resumed_losses = _run(8, world, 6, ckpt_dir=os.path.dirname(out) + "/ckpt", resume=True)
     if rank == 0:
-        torch.save({"state": state, "losses": losses}, out)
+        torch.save({"state": state, "losses": losses, "resumed": resumed, "resumed_losses": resumed_losses}, out)
     distributed.cleanup()
 
 
@@ -85,3 +89,7 @@ def test_two_process_gloo_matches_single_process(tmp_path):
         torch.testing.assert_close(ddp["state"][k], v, rtol=1e-5, atol=1e-6)
     assert ddp["losses"] == pytest.approx(single_losses, rel=1e-5)
     assert not torch.equal(single_state["net.0.weight"], Regressor().net[0].weight)  # it did train
+    # DDP stop + resume reproduces the uninterrupted DDP run exactly
+    for k, v in ddp["state"].items():
+        assert torch.equal(ddp["resumed"][k], v), k
+    assert ddp["resumed_losses"] == ddp["losses"]
