@@ -53,7 +53,9 @@ def vit_layer_id(name: str, num_layers: int) -> int:
 
     ``cls_token``, ``pos_embed``, ``patch_embed.*``, ``mask_token`` -> 0; ``blocks.<i>.*`` -> i + 1;
     everything else (final norm, head) -> ``num_layers`` (= number of blocks + 1).
-    A leading ``encoder.``/``backbone.``/``model.`` is ignored.
+    A leading ``encoder.``/``backbone.``/``model.`` is ignored. This is MAE's ``get_layer_id_for_vit`` and
+    VideoMAE's ``get_num_layer_for_vit``; timm's ``param_groups_layer_decay`` differs in one place: it puts
+    the final ``norm`` with the last block (one layer_decay factor lower; checked in the tests).
     """
     name = re.sub(r"^(module\.)?((encoder|backbone|model)\.)?", "", name)
     if name.split(".")[0] in ("cls_token", "pos_embed", "mask_token", "patch_embed", "tubelet_embed"):

@@ -78,3 +78,24 @@ def test_warmup_cosine_hand_values():
     assert sched2.lr_lambdas[0].total_steps == 12
     with pytest.raises(ValueError):
         WarmupCosine(5, 3)
+
+
+def test_layer_decay_agrees_with_timm_except_final_norm():
+    """timm's param_groups_layer_decay as an independent reference on a timm ViT; the one documented
+    difference: timm groups the final ``norm`` with the last block, MAE/VideoMAE (and we) with the head."""
+    timm = pytest.importorskip("timm")
+    from timm.optim import param_groups_layer_decay
+
+    vit = timm.create_model("vit_tiny_patch16_224", pretrained=False, depth=3, embed_dim=12, num_heads=2,
+                            img_size=32, num_classes=4)
+    ref_groups = param_groups_layer_decay(vit, weight_decay=0.05, layer_decay=0.5,
+                                          no_weight_decay_list=vit.no_weight_decay())
+    name_of = {id(p): n for n, p in vit.named_parameters()}
+    ref = {name_of[id(p)]: (g["lr_scale"], g["weight_decay"]) for g in ref_groups for p in g["params"]}
+    mine = {n: (g["lr_scale"], g["weight_decay"])
+            for g in layer_decay_groups(vit, lr=1.0, weight_decay=0.05, layer_decay=0.5, num_layers=4)
+            for n in g["names"]}
+    assert set(ref) == set(mine)
+    differ = {n for n in ref if ref[n] != mine[n]}
+    assert differ == {"norm.weight", "norm.bias"}
+    assert ref["norm.weight"] == (0.5, 0.0) and mine["norm.weight"] == (1.0, 0.0)
