@@ -2,17 +2,19 @@
 
 Features: LayerNorm(mean of the LGI-Former's representative tokens) (the paper) or of all tokens (ViT).
 Training: mixup 0.8 / cutmix 1.0 with label smoothing 0.1 (timm ``Mixup`` + ``SoftTargetCrossEntropy``),
-drop path in the encoder, layer-wise lr decay 0.75 (timm's parameter groups). Test: 2 temporal × 2
+drop path in the encoder, layer-wise lr decay 0.75 (the engine's ``layer_decay_groups`` with
+:func:`video_layer_id`). Test: 2 temporal × 2
 spatial views, softmax averaged per video. Combined variant: ``α · CE + L1(gaze)``.
 """
 
 from __future__ import annotations
 
+import re
+
 import torch
 import torch.nn.functional as F
 from timm.data import Mixup
 from timm.loss import SoftTargetCrossEntropy
-from timm.optim import param_groups_layer_decay
 from torch import nn
 
 from fer_lib.augment.eval_views import evaluation_views
@@ -76,7 +78,7 @@ class VideoClassifier(nn.Module):
         return self.head(f), (self.reg_head(f) if self.reg_head is not None else None)
 
     def training_step(self, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
-        """batch: video uint8 [B, T, C, H, W], label [B] (+ gaze [B, 2] with a regression head)."""
+        """batch: video uint8 [B, T, C, H, W], label [B] (+ gaze [B, 2] or per frame [B, T, 2] with a regression head)."""
         _, x = to_model_input(batch["video"])
         labels = batch["label"]
         if self.mixup is not None:
@@ -89,7 +91,9 @@ class VideoClassifier(nn.Module):
         logs = {"ce": float(ce.detach())}
         if reg is None:
             return ce, logs
-        loss = combined_loss(logits, labels, reg, batch["gaze"].to(reg), self.alpha, class_loss=ce)
+        gaze = batch["gaze"].to(reg)
+        gaze = gaze.mean(1) if gaze.ndim == 3 else gaze  # per-frame [B, T, 2] -> the clip's mean gaze
+        loss = combined_loss(logits, labels, reg, gaze, self.alpha, class_loss=ce)
         logs["loss"] = float(loss.detach())
         return loss, logs
 
@@ -106,18 +110,13 @@ class VideoClassifier(nn.Module):
         probs = logits.float().softmax(-1).reshape(b, v, -1).mean(1)
         return {"probs": probs, "reg": reg.float().reshape(b, v, -1).mean(1) if reg is not None else None}
 
-    def group_matcher(self, coarse: bool = False) -> dict:
-        """The encoder's layer groups under the ``encoder.`` prefix; heads fall in the last group."""
-        inner = self.encoder.group_matcher(coarse)
-        blocks = [(r"^encoder\." + pat.lstrip("^"), ordinal) for pat, ordinal in inner["blocks"]]
-        stem = "|".join(r"^encoder\." + p.lstrip("^") for p in inner["stem"].split("|"))
-        return {"stem": stem, "blocks": blocks}
 
-    def param_groups(self, lr: float, weight_decay: float = 0.05, layer_decay: float = 0.75) -> list[dict]:
-        """AdamW groups with layer-wise lr decay: lr · layer_decay^(L − layer), ``lr`` set per group so any
-        multiplicative scheduler keeps the ratios. No decay for 1-D params and the representative tokens."""
-        groups = param_groups_layer_decay(self, weight_decay=weight_decay, layer_decay=layer_decay,
-                                          no_weight_decay_list=("encoder.region_tokens",))
-        for g in groups:
-            g["lr"] = lr * g["lr_scale"]
-        return groups
+def video_layer_id(name: str, num_layers: int) -> int:
+    """Layer index for layer-wise lr decay (the engine's ``layer_decay_groups(layer_id=...)``):
+    tubelet embedding and the LGI-Former's representative tokens -> 0 (as ViT's cls token), ``blocks.<i>`` -> i + 1,
+    everything else (final norms, heads) -> ``num_layers`` (= depth + 1)."""
+    name = re.sub(r"^(module\.)?(encoder\.)?", "", name)
+    if name.split(".")[0] in ("patch_embed", "region_tokens"):
+        return 0
+    match = re.match(r"blocks\.(\d+)\.", name)
+    return int(match.group(1)) + 1 if match else num_layers

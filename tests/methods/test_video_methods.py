@@ -5,7 +5,8 @@ import torch
 from fer_lib.augment.eval_views import evaluation_views, temporal_starts
 from fer_lib.losses.regression import angular_error, combined_loss
 from fer_lib.methods.mae_dfer import MAEDFERPretrain
-from fer_lib.methods.video_finetune import VideoClassifier, mix_video, video_mixup
+from fer_lib.engine.optim import TOKEN_NAMES, layer_decay_groups
+from fer_lib.methods.video_finetune import VideoClassifier, mix_video, video_layer_id, video_mixup
 from fer_lib.metrics.regression import angular_error_deg
 from fer_lib.models.mae_decoder import MAEDecoder
 from fer_lib.models.video_registry import build_video_encoder
@@ -46,11 +47,9 @@ def test_finetune_mixup_step_and_layer_decay_groups():
     loss, logs = model.training_step({"video": clips(), "label": torch.tensor([0, 1, 2, 3])})
     loss.backward()
     assert torch.isfinite(loss) and model.head.weight.grad is not None
-    groups = model.param_groups(lr=1e-3, layer_decay=0.5)
-    scales = {}
-    for g in groups:
-        for p in g["params"]:
-            scales[id(p)] = g["lr"]
+    groups = layer_decay_groups(model, lr=1e-3, weight_decay=0.05, layer_decay=0.5, num_layers=3,
+                                layer_id=video_layer_id, skip=TOKEN_NAMES + ("region_tokens",))
+    scales = {id(p): g["lr"] for g in groups for p in g["params"]}
     # depth 2: stem = layer 0, blocks = 1, 2, norm/heads = 3 -> lr · 0.5^(3 − layer)
     assert scales[id(model.encoder.patch_embed.proj.weight)] == pytest.approx(1e-3 * 0.5 ** 3)
     assert scales[id(model.encoder.region_tokens)] == pytest.approx(1e-3 * 0.5 ** 3)
@@ -58,6 +57,7 @@ def test_finetune_mixup_step_and_layer_decay_groups():
     assert scales[id(model.head.weight)] == pytest.approx(1e-3)
     wd = {id(p): g["weight_decay"] for g in groups for p in g["params"]}
     assert wd[id(model.encoder.region_tokens)] == 0 and wd[id(model.head.weight)] == 0.05
+    assert video_layer_id("encoder.blocks.11.attn.qkv.weight", 13) == 12
 
 
 def test_video_cutmix_box_is_spatial_and_shared_over_frames():
