@@ -1,6 +1,5 @@
 import dataclasses
 
-import pytest
 import torch
 
 from fer_lib.config import resolve

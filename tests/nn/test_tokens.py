@@ -30,13 +30,11 @@ def test_sincos_1d_hand_values():
 def test_sincos_3d_splits_axes_and_rows_are_distinct():
     pe = sincos_3d((2, 3, 4), 24)  # 8 channels per axis
     assert pe.shape == (24, 24)
-    t_part, h_part, w_part = pe[:, :8], pe[:, 8:16], pe[:, 16:]
     grid = pe.reshape(2, 3, 4, 24)
     # the t channels depend only on t, the w channels only on w
     torch.testing.assert_close(grid[:, 0, 0, :8], grid[:, 2, 3, :8])
     torch.testing.assert_close(grid[0, 0, :, 16:], grid[1, 2, :, 16:])
     assert torch.cdist(pe, pe).add(torch.eye(24)).min() > 0
-    del t_part, h_part, w_part
 
 
 def test_sincos_1d_table_matches_the_formula_loop():
