@@ -37,14 +37,21 @@ the dataset has it (tuples re-drawn each epoch), device moves (``channels_last``
 autocast on CUDA (none on CPU), backward, clip, schedules (stepped per optimizer step), NaN/inf stop
 (:class:`NonFiniteLossError` naming step, epoch, batch and dataset indices; the last good checkpoint is
 kept), checkpoints ``<checkpoint_dir>/last.pt`` (model, optimisers, schedulers, step, data position,
-python/numpy/torch RNG states and every ``torch.Generator`` attribute of the method) and exact resume,
-data-parallel runs under torchrun (:mod:`fer_lib.engine.distributed`), tqdm progress.
+python/numpy/torch RNG states and every ``torch.Generator`` attribute of the method) and exact resume
+(same dataset, batch_size, seed and process count), data-parallel runs under torchrun
+(:mod:`fer_lib.engine.distributed`), tqdm progress. ``after_optimizer_step()`` without argument is accepted.
+``callbacks``: functions of :class:`StepInfo` called after every step (e.g. evaluate when ``epoch_end``).
+
+Around it: :mod:`~fer_lib.engine.optim` (``param_groups``, ``layer_decay_groups``, ``warmup_cosine``),
+:func:`fer_lib.engine.checkpoint.load_weights` (a pretrained encoder out of a method checkpoint),
+:func:`fer_lib.engine.features.embed` (frozen features), :mod:`fer_lib.methods.probe` (evaluation).
 No GradScaler: bf16 has fp32's exponent range, so gradients need no loss scaling.
 """
 
 from __future__ import annotations
 
 import inspect
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +61,7 @@ import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from fer_lib.engine import checkpoint as ckpt
 from fer_lib.engine import distributed as ddp
@@ -252,7 +259,10 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
     stepper = _Stepper(opts, scheds, grad_clip)
     start_step, samples, data_seconds = state["step"], 0, 0.0
     t0 = t_fetch = time.perf_counter()
-    bar = tqdm(total=total, initial=start_step, desc=desc, disable=not progress or rank != 0, dynamic_ncols=True)
+    # plain-text bar (no widget: ipywidgets is not installed); sparse updates when stderr is captured
+    # (a notebook run by papermill stores every update)
+    bar = tqdm(total=total, initial=start_step, desc=desc, disable=not progress or rank != 0, dynamic_ncols=True,
+               mininterval=0.5 if sys.stderr.isatty() else 15.0)
     while state["step"] < total:
         epoch = state["epoch"]
         for obj in (sampler, dataset):
