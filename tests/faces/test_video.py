@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
+from fer_lib.data.formats.frame_folder import list_frames, read_rgb
 from fer_lib.data.media import feat_media
 from fer_lib.faces.video import Settings, VideoReadError, count_frames, iter_frames, main, preprocess, read_index
 
@@ -25,6 +26,8 @@ def test_real_video_gives_the_expected_frames_and_rerun_skips(tmp_path):
     with open(folder / "frames.csv") as handle:
         assert [int(r["source_frame"]) for r in csv.DictReader(handle)] == list(range(0, 72, 6))
     assert read_index(tmp_path) == [{"clip_id": "single_face", "folder": folder, "n_frames": 12}]
+    frames = list_frames(folder)                          # the foundation's frame-folder loader reads it
+    assert len(frames) == 12 and read_rgb(frames[3]).shape == (64, 64, 3)
     (again,) = preprocess([source], tmp_path, settings, progress=False)
     assert again["skipped"] and again["n_frames"] == 12
     with pytest.raises(ValueError, match="other settings|processed with settings"):
