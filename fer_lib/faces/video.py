@@ -99,6 +99,25 @@ def iter_frames(source: str | Path) -> Iterator[np.ndarray]:
         raise VideoReadError(f"{source}: no frames could be read")
 
 
+def read_frame(source: str | Path, index: int) -> np.ndarray:
+    """The ``index``-th decoded frame (0-based) of a video or frame folder; IndexError naming the file if it has fewer."""
+    for i, frame in enumerate(iter_frames(source)):
+        if i == index:
+            return frame
+    raise IndexError(f"{source}: frame {index} requested, only {i + 1} frames decode")
+
+
+def frame_rate(source: str | Path) -> float:
+    """The video stream's average frame rate (frames/s) as the container declares it."""
+    import av
+
+    try:
+        with av.open(str(source)) as container:
+            return float(container.streams.video[0].average_rate)
+    except (av.error.FFmpegError, IndexError) as err:
+        raise VideoReadError(f"{source}: cannot read a video frame rate ({err})") from err
+
+
 def count_frames(source: str | Path) -> int:
     """Number of frames that actually decode (a container's reported count can be wrong)."""
     return sum(1 for _ in iter_frames(source))

@@ -197,3 +197,13 @@ def preprocess(faces: np.ndarray | torch.Tensor) -> torch.Tensor:
     if x.shape[-2:] != (INPUT_SIZE, INPUT_SIZE):
         x = F.interpolate(x, size=(INPUT_SIZE, INPUT_SIZE), mode="area")
     return x / 127.5 - 1.0
+
+
+@torch.no_grad()
+def expression_probabilities(model: MiniXception, faces: np.ndarray | torch.Tensor, batch_size: int = 256,
+                             device: torch.device | str = "cpu") -> np.ndarray:
+    """Softmax probabilities ``float32 [B, K]`` (``model.classes`` order) of uint8 face crops (see :func:`preprocess`)."""
+    model = model.to(device).eval()
+    out = [model(preprocess(faces[i:i + batch_size]).to(device)).softmax(-1).cpu()
+           for i in range(0, len(faces), batch_size)]
+    return torch.cat(out).numpy()
