@@ -46,3 +46,13 @@ def test_face_counts_are_reported_not_hidden():
         detect_one(empty)
     with pytest.raises(ValueError, match="uint8"):
         detect(group.astype(np.float32))
+
+
+def test_mmod_cnn_option_finds_the_same_face():
+    image = cv2.resize(rgb("single_face.jpg"), None, fx=0.5, fy=0.5)     # ~1 s on one core at this size
+    cnn, hog = detect(image, cnn=True), detect(image)
+    assert len(cnn) == 1 and len(hog) == 1 and cnn.scores[0] > 0.5
+    (a, b) = cnn.boxes[0], hog.boxes[0]
+    inter = np.prod(np.clip(np.minimum(a[2:], b[2:]) - np.maximum(a[:2], b[:2]), 0, None))
+    union = np.prod(a[2:] - a[:2]) + np.prod(b[2:] - b[:2]) - inter
+    assert inter / union > 0.6
