@@ -7,8 +7,8 @@ Launch a script (or a chapter exported to a script) on every GPU of one machine 
 
 (the tests start the same 2-process gloo group with torch.multiprocessing and the env vars torchrun sets).
 In the script, call ``info = init_from_env()`` once, then ``fit(..., device=info.device)``; ``fit`` then
-shards the data with :class:`ShardedSampler`, averages gradients across processes after each backward, all-reduces the logged loss, and lets only rank 0 write
-checkpoints. ``batch_size`` passed to ``fit`` is per process: global batch = batch_size x world size.
+shards the data with :class:`ShardedSampler`, averages gradients across processes after each backward,
+all-reduces the logged loss, and lets only rank 0 write checkpoints. ``batch_size`` passed to ``fit`` is per process: global batch = batch_size x world size.
 
 Differences from wrapping in ``DistributedDataParallel``: gradients are averaged explicitly (one flat
 all-reduce per optimizer step) so that a method with two optimisers (teacher-student) can step each
