@@ -8,7 +8,8 @@ Launch a script (or a chapter exported to a script) on every GPU of one machine 
 (the tests start the same 2-process gloo group with torch.multiprocessing and the env vars torchrun sets).
 In the script, call ``info = init_from_env()`` once, then ``fit(..., device=info.device)``; ``fit`` then
 shards the data with :class:`ShardedSampler`, averages gradients across processes after each backward,
-all-reduces the logged loss, and lets only rank 0 write checkpoints. ``batch_size`` passed to ``fit`` is per process: global batch = batch_size x world size.
+all-reduces the logged loss, and lets only rank 0 write checkpoints. ``batch_size`` passed to ``fit`` is
+per process: global batch = batch_size x world size.
 
 Differences from wrapping in ``DistributedDataParallel``: gradients are averaged explicitly (one flat
 all-reduce per optimizer step) so that a method with two optimisers (teacher-student) can step each
@@ -86,8 +87,8 @@ class ShardedSampler:
 
     Epoch ``e``'s order is a permutation from ``torch.Generator().manual_seed(seed * 1_000_003 + e)``
     (identical in every process; unlike DistributedSampler's ``seed + e``, run seed 1 does not replay
-    run seed 0's epoch order shifted by one); it is padded by repetition (``drop_last=False``) or truncated (``drop_last=True``) to a
-    multiple of ``world_size``, and process ``rank`` takes ``order[rank::world_size]``. So the union over
+    run seed 0's epoch order shifted by one); it is padded by repetition (``drop_last=False``) or
+    truncated (``drop_last=True``) to a multiple of ``world_size``, and process ``rank`` takes ``order[rank::world_size]``. So the union over
     processes of batch i (batch_size b each) is exactly batch i of a single process with batch b x world.
     Call :meth:`set_epoch` before iterating.
     """
