@@ -88,8 +88,9 @@ class ShardedSampler:
     Epoch ``e``'s order is a permutation from ``torch.Generator().manual_seed(seed * 1_000_003 + e)``
     (identical in every process; unlike DistributedSampler's ``seed + e``, run seed 1 does not replay
     run seed 0's epoch order shifted by one); it is padded by repetition (``drop_last=False``) or
-    truncated (``drop_last=True``) to a multiple of ``world_size``, and process ``rank`` takes ``order[rank::world_size]``. So the union over
-    processes of batch i (batch_size b each) is exactly batch i of a single process with batch b x world.
+    truncated (``drop_last=True``) to a multiple of ``world_size``, and process ``rank`` takes
+    ``order[rank::world_size]``. So the union over processes of batch i (batch_size b each) is exactly
+    batch i of a single process with batch b x world.
     Call :meth:`set_epoch` before iterating.
     """
 
