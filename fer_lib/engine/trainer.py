@@ -28,7 +28,7 @@ Public API::
                  schedulers=warmup_cosine(opt, 100, total), device="auto", seed=0,
                  grad_clip=1.0, checkpoint_dir="runs/x", checkpoint_every=500, resume=True)
     result.history      # [{"step", "epoch", "lr", "loss", <logs>...}], means over log_every steps
-    result.step, result.epoch, result.seconds, result.samples_per_s, result.checkpoint
+    result.step, result.epoch, result.seconds, result.data_seconds, result.samples_per_s, result.checkpoint
     steps_per_epoch(n_items, batch_size, drop_last=True, world_size=1)
 
 What the engine owns: data order (:class:`~fer_lib.engine.distributed.ShardedSampler`, seeded per
@@ -37,28 +37,35 @@ the dataset has it (tuples re-drawn each epoch), device moves (``channels_last``
 autocast on CUDA (none on CPU), backward, clip, schedules (stepped per optimizer step), NaN/inf stop
 (:class:`NonFiniteLossError` naming step, epoch, batch and dataset indices; the last good checkpoint is
 kept), checkpoints ``<checkpoint_dir>/last.pt`` (model, optimisers, schedulers, step, data position,
-python/numpy/torch RNG states and every ``torch.Generator`` attribute of the method) and exact resume,
-data-parallel runs under torchrun (:mod:`fer_lib.engine.distributed`), tqdm progress.
+python/numpy/torch RNG states and every ``torch.Generator`` attribute of the method) and exact resume
+(same dataset, batch_size, seed and process count), data-parallel runs under torchrun
+(:mod:`fer_lib.engine.distributed`), tqdm progress. ``after_optimizer_step()`` without argument is accepted.
+``callbacks``: functions of :class:`StepInfo` called after every step (e.g. evaluate when ``epoch_end``).
+
+Around it: :mod:`~fer_lib.engine.optim` (``param_groups``, ``layer_decay_groups``, ``warmup_cosine``),
+:func:`fer_lib.engine.checkpoint.load_weights` (a pretrained encoder out of a method checkpoint),
+:func:`fer_lib.engine.features.embed` (frozen features), :mod:`fer_lib.methods.probe` (evaluation).
 No GradScaler: bf16 has fp32's exponent range, so gradients need no loss scaling.
 """
 
 from __future__ import annotations
 
 import inspect
-import random
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from fer_lib.engine import checkpoint as ckpt
 from fer_lib.engine import distributed as ddp
+from fer_lib.engine.loader import epoch_loader, to_device
 from fer_lib.runtime import autocast, pick_device, seed_everything
 
 
@@ -86,8 +93,9 @@ class FitResult:
     history: list[dict] = field(default_factory=list)
     step: int = 0
     epoch: int = 0
-    seconds: float = 0.0
-    samples_per_s: float = 0.0
+    seconds: float = 0.0            # wall time of this call's steps
+    data_seconds: float = 0.0       # of which waiting for the loader + device copy (the data path's cost)
+    samples_per_s: float = 0.0      # global samples per second over this call (full pipeline)
     checkpoint: Path | None = None
 
 
@@ -95,40 +103,6 @@ def steps_per_epoch(n_items: int, batch_size: int, drop_last: bool = True, world
     """Optimizer steps in one epoch of ``n_items`` with per-process ``batch_size`` on ``world_size`` processes."""
     per_rank = n_items // world_size if drop_last else -(-n_items // world_size)
     return per_rank // batch_size if drop_last else -(-per_rank // batch_size)
-
-
-def _to_device(obj: Any, device: torch.device, channels_last: bool) -> Any:
-    """Move every tensor of a (nested dict/list/tuple) batch to ``device``; 4-D tensors to channels_last."""
-    if isinstance(obj, torch.Tensor):
-        obj = obj.to(device, non_blocking=True)
-        return obj.contiguous(memory_format=torch.channels_last) if channels_last and obj.ndim == 4 else obj
-    if isinstance(obj, dict):
-        return {k: _to_device(v, device, channels_last) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_to_device(v, device, channels_last) for v in obj)
-    return obj
-
-
-def _seed_worker(worker_id: int) -> None:
-    """DataLoader workers: seed numpy and python from the worker's (generator-derived) torch seed."""
-    seed = torch.initial_seed() % 2**32
-    np.random.seed(seed)
-    random.seed(seed)
-
-
-class _Batches:
-    """Batch sampler over one epoch's key list, starting at batch ``start`` (the resume position)."""
-
-    def __init__(self, keys: list, batch_size: int, drop_last: bool, start: int):
-        self.keys, self.batch_size, self.drop_last, self.start = keys, batch_size, drop_last, start
-
-    def __len__(self) -> int:
-        full = len(self.keys) // self.batch_size if self.drop_last else -(-len(self.keys) // self.batch_size)
-        return max(full - self.start, 0)
-
-    def __iter__(self):
-        for i in range(self.start, self.start + len(self)):
-            yield self.keys[i * self.batch_size:(i + 1) * self.batch_size]
 
 
 class _Stepper:
@@ -283,23 +257,28 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
         state["window"], state["count"] = {}, 0
 
     stepper = _Stepper(opts, scheds, grad_clip)
-    start_step, t0 = state["step"], time.perf_counter()
-    bar = tqdm(total=total, initial=start_step, desc=desc, disable=not progress or rank != 0, dynamic_ncols=True)
+    start_step, samples, data_seconds = state["step"], 0, 0.0
+    t0 = t_fetch = time.perf_counter()
+    # plain-text bar (no widget: ipywidgets is not installed); sparse updates when stderr is captured
+    # (a notebook run by papermill stores every update)
+    bar = tqdm(total=total, initial=start_step, desc=desc, disable=not progress or rank != 0, dynamic_ncols=True,
+               mininterval=0.5 if sys.stderr.isatty() else 15.0)
     while state["step"] < total:
         epoch = state["epoch"]
         for obj in (sampler, dataset):
             if hasattr(obj, "set_epoch"):
                 obj.set_epoch(epoch)
-        keys = list(iter(sampler))
-        batches = _Batches(keys, batch_size, drop_last, start=state["batch_in_epoch"])
-        loader = DataLoader(dataset, batch_sampler=batches, num_workers=num_workers, collate_fn=collate_fn,
-                            pin_memory=device.type == "cuda", worker_init_fn=_seed_worker,
-                            generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch))
+        keys = list(iter(sampler))  # this process's dataset keys for the epoch, in order
+        loader = epoch_loader(dataset, keys, batch_size=batch_size, drop_last=drop_last,
+                              start_batch=state["batch_in_epoch"], seed=seed, epoch=epoch, num_workers=num_workers,
+                              collate_fn=collate_fn, pin_memory=device.type == "cuda")
         for batch in loader:
             i = state["batch_in_epoch"]
             stepper.begin(step=state["step"], epoch=epoch, batch_index=i, checkpoint=ckpt_path,
                           indices=keys[i * batch_size:(i + 1) * batch_size])
-            batch = _to_device(batch, device, channels_last)
+            batch = to_device(batch, device, channels_last)
+            data_seconds += time.perf_counter() - t_fetch
+            samples += len(stepper.where["indices"]) * world
             if multi:
                 with autocast(device, amp):
                     loss, logs = method.training_step(batch, stepper)
@@ -335,9 +314,10 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
                 save()
             if state["step"] >= total:
                 break
+            t_fetch = time.perf_counter()
     bar.close()
     seconds = time.perf_counter() - t0
     path = save()
-    done = state["step"] - start_step
     return FitResult(history=state["history"], step=state["step"], epoch=state["epoch"], seconds=seconds,
-                     samples_per_s=done * batch_size * world / seconds if seconds > 0 else 0.0, checkpoint=path)
+                     data_seconds=data_seconds, samples_per_s=samples / seconds if seconds > 0 else 0.0,
+                     checkpoint=path)

@@ -217,4 +217,4 @@ def test_epoch_bookkeeping_and_dataset_set_epoch(tmp_path):
     data = ToyData()
     _, result = _train(tmp_path, data=data, epochs=2, every=0)
     assert data.epochs_seen == [0, 1] and result.epoch == 2 and result.step == 10
-    assert result.samples_per_s > 0
+    assert result.samples_per_s > 0 and 0 < result.data_seconds < result.seconds
