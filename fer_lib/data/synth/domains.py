@@ -56,6 +56,11 @@ class Domain:
             raise ValueError(f"domain {self.name!r}: {len(self.classes)} classes but {len(self.priors)} priors")
         if abs(sum(self.priors) - 1.0) > 1e-6 or min(self.priors) < 0:
             raise ValueError(f"domain {self.name!r}: priors must be >= 0 and sum to 1, got {self.priors}")
+        if self.intensity[0] < self.label_threshold:
+            raise ValueError(f"domain {self.name!r}: apex intensities from {self.intensity[0]} fall below the label "
+                             f"threshold {self.label_threshold}, so some apex frames would be labelled neutral")
+        if "neutral" not in self.classes:
+            raise ValueError(f"domain {self.name!r}: the class set must contain 'neutral'")
         if self.mode not in ("episodes", "posed"):
             raise ValueError(f"domain {self.name!r}: mode must be 'episodes' or 'posed', got {self.mode!r}")
 
