@@ -90,6 +90,19 @@ def test_apex_frames_carry_the_episode_expression():
         assert np.allclose(f.intensity[apex], f.intensity[apex][0])  # flat apex
 
 
+def test_long_clips_hold_a_sequence_of_episodes():
+    cfg = SynthConfig(domain="affwild2", n_identities=12, clips_per_identity=1, frames_per_clip=160)
+    cap = cfg.domain_preset.max_episode_frames
+    n_onsets = []
+    for c in range(cfg.n_clips):
+        f = clip_factors(cfg, c)
+        starts = np.flatnonzero(np.diff(np.concatenate([[0], (f.phase == 1).astype(int)])) == 1)  # onset starts
+        n_onsets.append(len(starts))
+        runs = np.diff(np.flatnonzero(np.diff(np.concatenate([[0], (f.intensity > 0).astype(int), [0]]))))[::2]
+        assert runs.max(initial=0) <= cap + 1
+    assert max(n_onsets) >= 3 and np.mean(n_onsets) > 2
+
+
 def test_lab_sequences_start_neutral_and_end_at_apex():
     cfg = SynthConfig(domain="lab", n_identities=10, clips_per_identity=2, frames_per_clip=10)
     for c in range(cfg.n_clips):

@@ -32,6 +32,7 @@ class Domain:
     mode: str = "episodes"                      # "episodes" (video, onset-apex-offset) | "posed" (neutral -> apex)
     intensity: tuple[float, float] = (0.5, 1.0)  # apex intensity of an episode
     second_episode_p: float = 0.3               # chance of a second, shorter episode with its own class
+    max_episode_frames: int | None = None       # cap on an episode's length; longer clips hold several
     yaw: float = 25.0                           # |base yaw| <= yaw (degrees)
     pitch: float = 10.0
     roll: float = 4.0                           # small: real crops are aligned (eyes level)
@@ -80,7 +81,8 @@ DOMAINS: dict[str, Domain] = {
         "vox", "face-recognition-like video pool (VoxCeleb analogue): mostly neutral talking heads, varied scenes",
         _S8, _norm({"neutral": 60, "happy": 20, "sad": 4, "surprise": 6, "fear": 2, "disgust": 2, "anger": 3,
                     "contempt": 3}, _S8),
-        intensity=(0.35, 0.85), yaw=25.0, pose_drift=6.0, shift_jitter=0.012, scale_jitter=0.025, blur_sigma=(0.2, 0.8),
+        intensity=(0.35, 0.85), max_episode_frames=40, yaw=25.0, pose_drift=6.0,
+        shift_jitter=0.012, scale_jitter=0.025, blur_sigma=(0.2, 0.8),
         noise_sigma=(2.0, 5.0)),
     "affectnet": Domain(
         "affectnet", "in-the-wild stills, long-tailed (AffectNet-8 train counts)",
@@ -112,7 +114,8 @@ DOMAINS: dict[str, Domain] = {
         "affwild2", "in-the-wild videos with Aff-Wild2's 8 classes incl. 'other' (frame-level EXPR analogue)",
         labels.AFFWILD2_8, _norm({"neutral": 30, "anger": 4, "disgust": 3, "fear": 3, "happy": 18, "sad": 12,
                                   "surprise": 6, "other": 24}, labels.AFFWILD2_8),
-        intensity=(0.4, 1.0), second_episode_p=0.5, yaw=35.0, pitch=15.0, roll=6.0, pose_drift=10.0, shift_jitter=0.015,
+        intensity=(0.4, 1.0), second_episode_p=0.5, max_episode_frames=32, yaw=35.0, pitch=15.0, roll=6.0,
+        pose_drift=10.0, shift_jitter=0.015,
         bg_saturation=(0.0, 0.7), light_strength=(0.1, 0.5), color_cast=0.1, blur_sigma=(0.3, 1.2),
         noise_sigma=(2.0, 7.0), native_size=96),
     "dfew": Domain(
