@@ -20,7 +20,7 @@ from fer_lib.data.synth.dynamics import ClipFactors, sample_clip
 from fer_lib.data.synth.identity import Identity, sample_identity
 from fer_lib.data.synth.render import Scene, sample_scene
 
-GENERATOR_VERSION = 3  # bump when rendering or sampling changes: it is part of the cache key
+GENERATOR_VERSION = 4  # bump when rendering or sampling changes: it is part of the cache key
 SPLITS = ("train", "val", "test")
 
 
