@@ -145,11 +145,12 @@ def test_landmarks_follow_pose_and_the_rendered_face():
     assert marks.shape == (N_LANDMARKS, 2)
 
 
+@pytest.mark.slow
 def test_domain_priors_are_what_they_claim():
     for name in ("vox", "affectnet", "affwild2", "lab"):
         dom = DOMAINS[name]
-        clips, frames = class_frequencies(SynthConfig(domain=name, frames_per_clip=4), 1500)
-        assert np.abs(clips - np.asarray(dom.priors)).max() < 0.04, name
+        clips, frames = class_frequencies(SynthConfig(domain=name, frames_per_clip=4), 1000)
+        assert np.abs(clips - np.asarray(dom.priors)).max() < 0.045, name
         assert frames[dom.classes.index("neutral")] > clips[dom.classes.index("neutral")]   # onsets, offsets
     assert DOMAINS["vox"].prior("neutral") > 0.5
     aff = DOMAINS["affectnet"]
