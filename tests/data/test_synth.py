@@ -186,3 +186,15 @@ def test_domain_presets_are_validated():
         SynthConfig(domain="nope")
     with pytest.raises(ValueError, match="size must be within"):
         SynthConfig(size=512)
+
+
+def test_expression_grid_and_render_speed():
+    from fer_lib.data.synth import STATES, expression_grid, render_speed
+
+    grid = expression_grid(SMALL, [0, 1], STATES, size=32)
+    assert grid.shape == (2, len(STATES), 32, 32, 3) and grid.dtype == np.uint8
+    assert np.array_equal(grid[0, 0], render_frame(identity_of(SMALL, 0), identity_of(SMALL, 0).resting_aus,
+                                                   size=32)[0])
+    assert np.abs(grid[:, 1].astype(int) - grid[:, 0].astype(int)).sum() > 0      # happy differs from neutral
+    wall, cpu = render_speed(dataclasses.replace(SMALL, n_identities=2), workers=1)
+    assert wall > 0 and cpu > 0
