@@ -7,9 +7,9 @@ from fer_lib.experiments import mae_dfer as exp
 from fer_lib.methods.mae_dfer_pipeline import evaluate, finetune, pretrain
 
 
-def clips(n, t, seed):
+def clips(n, t, seed, size=64):
     g = torch.Generator().manual_seed(seed)
-    return [{"video": torch.randint(0, 256, (t, 3, 32, 32), dtype=torch.uint8, generator=g),
+    return [{"video": torch.randint(0, 256, (t, 3, size, size), dtype=torch.uint8, generator=g),
              "label": torch.tensor(i % 7), "gaze": torch.rand(t, 2, generator=g) - 0.5} for i in range(n)]
 
 
