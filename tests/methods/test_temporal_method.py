@@ -51,3 +51,15 @@ def test_frame_features_batches_and_restores_mode():
     out = frame_features(encoder, images, batch_size=3)
     assert out.shape == (10, 7) and encoder.training
     assert torch.allclose(out, encoder(images.float() / 127.5 - 1.0), atol=1e-5)
+
+
+def test_weak_supervised_step_is_seeded_cross_entropy():
+    from fer_lib.augment.weak_strong import weak_augment
+    from fer_lib.methods.finetune_weak import WeakSupervised
+
+    torch.manual_seed(0)
+    clf = nn.Sequential(nn.Flatten(), nn.Linear(3 * 4 * 4, 3))
+    batch = {"image": torch.randint(0, 256, (5, 3, 4, 4), dtype=torch.uint8), "expression": torch.tensor([0, 1, 2, 0, 1])}
+    loss, logs = WeakSupervised(clf, seed=3).training_step(batch)
+    x = weak_augment(batch["image"], torch.Generator().manual_seed(3)).float() / 127.5 - 1.0
+    assert loss.item() == pytest.approx(F.cross_entropy(clf(x), batch["expression"]).item(), rel=1e-5)
