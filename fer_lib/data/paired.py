@@ -15,6 +15,24 @@ import torch
 from fer_lib.data.labels import remap
 
 
+class Frames(torch.utils.data.Dataset):
+    """images uint8 [N, H, W, 3] (array or memmap) + labels [N] -> items dict(image uint8 [3, H, W], expression)."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray):
+        if images.ndim != 4 or images.shape[-1] != 3 or images.dtype != np.uint8:
+            raise ValueError(f"Frames: images must be uint8 [N, H, W, 3], got {images.dtype} {images.shape}")
+        if len(labels) != len(images):
+            raise ValueError(f"Frames: {len(images)} images but {len(labels)} labels")
+        self.images, self.labels = images, np.asarray(labels, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int) -> dict:
+        image = torch.from_numpy(np.ascontiguousarray(self.images[i])).permute(2, 0, 1)  # [3, H, W]
+        return {"image": image, "expression": int(self.labels[i])}
+
+
 class Relabelled(torch.utils.data.Dataset):
     """A dataset whose ``expression`` is mapped from class order ``src`` to ``dst`` by name.
 
@@ -25,6 +43,11 @@ class Relabelled(torch.utils.data.Dataset):
         self.dataset = dataset
         missing = None if missing_as is None else dst.index(missing_as)
         self.table = remap(np.arange(len(src)), src, dst, missing=missing)
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Mapped labels [N] (needs the wrapped dataset's ``labels``)."""
+        return self.table[np.asarray(self.dataset.labels)]
 
     def __len__(self) -> int:
         return len(self.dataset)
@@ -41,6 +64,11 @@ class Concat(torch.utils.data.Dataset):
     def __init__(self, datasets: list, keys: tuple[str, ...] = ("image", "expression")):
         self.datasets, self.keys = datasets, keys
         self.offsets = np.cumsum([0] + [len(d) for d in datasets])
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Concatenated labels [N] (needs each dataset's ``labels``)."""
+        return np.concatenate([np.asarray(d.labels) for d in self.datasets])
 
     def __len__(self) -> int:
         return int(self.offsets[-1])

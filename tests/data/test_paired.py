@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from fer_lib.data.labels import AFFWILD2_8, SYNTH_8
-from fer_lib.data.paired import Concat, LabelledUnlabelled, Relabelled
+from fer_lib.data.paired import Concat, Frames, LabelledUnlabelled, Relabelled
 
 
 class _Toy(torch.utils.data.Dataset):
@@ -54,3 +54,15 @@ def test_pairs_items_seeded_per_epoch_and_uses_sampler():
             return iter([3, 3, 1])
     ds = LabelledUnlabelled(lab, unl, labelled_sampler=_Fixed())
     assert len(ds) == 3 and [ds[i]["expression"] for i in range(3)] == [3, 3, 1]
+
+
+def test_frames_items_and_labels_through_wrappers():
+    images = np.arange(2 * 2 * 3 * 3, dtype=np.uint8).reshape(2, 2, 3, 3)
+    frames = Frames(images, [SYNTH_8.index("sad"), SYNTH_8.index("contempt")])
+    item = frames[1]
+    assert item["image"].shape == (3, 2, 3) and torch.equal(item["image"], torch.from_numpy(images[1]).permute(2, 0, 1))
+    rel = Relabelled(frames, SYNTH_8, AFFWILD2_8, missing_as="other")
+    assert rel.labels.tolist() == [AFFWILD2_8.index("sad"), 7]
+    assert Concat([rel, frames]).labels.tolist() == [5, 7, 2, 7]
+    with pytest.raises(ValueError, match="uint8"):
+        Frames(images.astype(np.float32), [0, 1])
