@@ -43,8 +43,12 @@ def random_flip(images: torch.Tensor, generator: torch.Generator, p: float = 0.5
 
 
 def weak_augment(images: torch.Tensor, generator: torch.Generator, flip_p: float = 0.5, brightness: float = 0.4,
-                 contrast: float = 0.4, saturation: float = 0.4, hue: float = 0.1) -> torch.Tensor:
-    """Weak view: random flip, then torchvision ColorJitter with the given strengths. uint8 [B,3,H,W] -> same."""
+                 contrast: float = 0.4, saturation: float = 0.4, hue: float = 0.0) -> torch.Tensor:
+    """Weak view: random flip, then torchvision ColorJitter with the given strengths. uint8 [B,3,H,W] -> same.
+
+    The paper gives no strengths; hue is off by default (its RGB->HSV round trip makes the jitter ~3x slower
+    on a CPU); pass e.g. ``hue=0.1`` to add it.
+    """
     jitter = v2.ColorJitter(brightness=brightness, contrast=contrast, saturation=saturation, hue=hue)
     return _per_image(random_flip(images, generator, flip_p), jitter, generator)
 

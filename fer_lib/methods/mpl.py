@@ -10,6 +10,8 @@ product of (6) and the two-optimiser step.
 
 from __future__ import annotations
 
+import copy
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -159,3 +161,21 @@ def pseudo_label_logs(pseudo: torch.Tensor, hidden: torch.Tensor | None, num_cla
     if hidden is not None:
         logs["pl_acc"] = (pseudo == hidden.flatten()).float().mean().item()
     return logs
+
+
+def feedback_check(student: nn.Module, images_labelled: torch.Tensor, labels: torch.Tensor,
+                   images_unlabelled: torch.Tensor, pseudo_labels: torch.Tensor, student_lr: float) -> dict[str, float]:
+    """Both estimates of (6) for one plain SGD student step on a copy of ``student`` (the model is untouched).
+
+    Returns dict(exact = eta_S g_l(theta')^T g_u(theta), first_order = l(theta) - l(theta')). They agree up to
+    O(eta_S^2). Images are float [B, 3, H, W]; the copy is put in eval mode so BatchNorm statistics stay fixed.
+    """
+    model = copy.deepcopy(student).eval()
+    loss_old = F.cross_entropy(model(images_labelled), labels).detach()
+    grads = parameter_gradients(model, F.cross_entropy(model(images_unlabelled), pseudo_labels))
+    with torch.no_grad():
+        for p, g in zip((p for p in model.parameters() if p.requires_grad), grads):
+            p -= student_lr * g
+        loss_new = F.cross_entropy(model(images_labelled), labels)
+    exact = feedback_coefficient_exact(model, images_labelled, labels, grads, student_lr)
+    return {"exact": exact.item(), "first_order": feedback_coefficient(loss_old, loss_new).item()}

@@ -158,3 +158,15 @@ def test_feedback_off_is_plain_pseudo_labelling_and_exact_needs_the_optimizer():
         TeacherStudent(teacher, student, num_classes=5, exact_feedback=True)
     logs = pseudo_label_logs(torch.tensor([0, 0, 2, 1]), torch.tensor([0, 1, 2, 1]), 3)
     assert logs == {"pl_frac/0": 0.5, "pl_frac/1": 0.25, "pl_frac/2": 0.25, "pl_acc": 0.75}
+
+
+def test_feedback_check_leaves_model_and_agrees():
+    from fer_lib.methods.mpl import feedback_check
+
+    model = _small_model(4)
+    before = [p.detach().clone() for p in model.parameters()]
+    x_l, y_l, x_u, y_hat = _data(5)
+    out = feedback_check(model, x_l, y_l, x_u, y_hat, 1e-3)
+    exact, first = _both_estimates(model, x_l, y_l, x_u, y_hat, 1e-3)
+    assert out["exact"] == pytest.approx(exact, rel=1e-9) and out["first_order"] == pytest.approx(first, rel=1e-9)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
