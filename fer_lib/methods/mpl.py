@@ -155,11 +155,20 @@ class TeacherStudent(nn.Module):
 
 
 def pseudo_label_logs(pseudo: torch.Tensor, hidden: torch.Tensor | None, num_classes: int) -> dict[str, float]:
-    """pl_frac/k: fraction of pseudo-labels [N] in class k; pl_acc: agreement with the hidden truth (if given)."""
-    counts = torch.bincount(pseudo.flatten(), minlength=num_classes).float()
+    """Logs of one batch of pseudo-labels [N]: pl_frac/k, the fraction assigned to class k; with the hidden
+    truth [N] also pl_acc (agreement), pl_true/k (count of truly-k images) and pl_hit/k (of those, labelled k),
+    so that per-class recall = mean(pl_hit/k) / mean(pl_true/k) over any window of logged steps."""
+    pseudo = pseudo.flatten()
+    counts = torch.bincount(pseudo, minlength=num_classes).float()
     logs = {f"pl_frac/{k}": v for k, v in enumerate((counts / counts.sum()).tolist())}
     if hidden is not None:
-        logs["pl_acc"] = (pseudo == hidden.flatten()).float().mean().item()
+        hidden = hidden.flatten()
+        hit = pseudo == hidden
+        logs["pl_acc"] = hit.float().mean().item()
+        true = torch.bincount(hidden, minlength=num_classes).tolist()
+        hits = torch.bincount(hidden[hit], minlength=num_classes).tolist()
+        logs.update({f"pl_true/{k}": float(v) for k, v in enumerate(true)})
+        logs.update({f"pl_hit/{k}": float(v) for k, v in enumerate(hits)})
     return logs
 
 

@@ -157,7 +157,8 @@ def test_feedback_off_is_plain_pseudo_labelling_and_exact_needs_the_optimizer():
     with pytest.raises(ValueError, match="student_optimizer"):
         TeacherStudent(teacher, student, num_classes=5, exact_feedback=True)
     logs = pseudo_label_logs(torch.tensor([0, 0, 2, 1]), torch.tensor([0, 1, 2, 1]), 3)
-    assert logs == {"pl_frac/0": 0.5, "pl_frac/1": 0.25, "pl_frac/2": 0.25, "pl_acc": 0.75}
+    assert logs == {"pl_frac/0": 0.5, "pl_frac/1": 0.25, "pl_frac/2": 0.25, "pl_acc": 0.75,
+                    "pl_true/0": 1.0, "pl_true/1": 2.0, "pl_true/2": 1.0, "pl_hit/0": 1.0, "pl_hit/1": 1.0, "pl_hit/2": 1.0}
 
 
 def test_feedback_check_leaves_model_and_agrees():
