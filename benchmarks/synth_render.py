@@ -3,30 +3,16 @@
     python benchmarks/synth_render.py [--identities 40] [--clips 4] [--frames 16] [--domain vox]
 
 Times ``render_into`` (rendering + writing the memory-mapped .npy in a temporary folder; labels are
-not included). Worker processes are started inside the timed region. Target: >= 1,000 frames/s at
-64 px with 2 workers on a 2-core machine.
+not included), best of two runs; worker processes are started inside the timed region.
+Target: >= 1,000 frames/s at 64 px with 2 workers on a 2-core machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import tempfile
-import time
-from pathlib import Path
 
-from fer_lib.data.synth import SynthConfig, render_into
-
-
-def frames_per_second(cfg: SynthConfig, workers: int, repeats: int = 2) -> float:
-    """Best of ``repeats`` runs, frames per second."""
-    best = float("inf")
-    with tempfile.TemporaryDirectory() as tmp:
-        for r in range(repeats):
-            t0 = time.perf_counter()
-            render_into(cfg, Path(tmp) / f"frames{r}.npy", workers)
-            best = min(best, time.perf_counter() - t0)
-    return cfg.n_clips * cfg.frames_per_clip / best
+from fer_lib.data.synth import SynthConfig, render_speed
 
 
 def main(argv=None) -> None:
@@ -44,7 +30,7 @@ def main(argv=None) -> None:
     for size in args.sizes:
         cfg = SynthConfig(domain=args.domain, n_identities=args.identities, clips_per_identity=args.clips,
                           frames_per_clip=args.frames, size=size)
-        fps = [frames_per_second(cfg, w) for w in args.workers]
+        fps = [render_speed(cfg, w, repeats=2) for w in args.workers]
         print(f"{size:4d} | " + " | ".join(f"{f:10.0f}" for f in fps), flush=True)
 
 

@@ -18,6 +18,7 @@ import multiprocessing as mp
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,6 +126,17 @@ def render_into(cfg: SynthConfig, path: Path, workers: int = 1) -> None:
     with mp.get_context(method).Pool(workers) as pool:
         for _ in pool.imap_unordered(_render_chunk, jobs):
             pass
+
+
+def render_speed(cfg: SynthConfig, workers: int = 1, repeats: int = 1) -> float:
+    """Frames per second of ``render_into`` (best of ``repeats``; worker start-up included, labels not)."""
+    best = float("inf")
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(repeats):
+            t0 = time.perf_counter()
+            render_into(cfg, Path(tmp) / f"frames{r}.npy", workers)
+            best = min(best, time.perf_counter() - t0)
+    return cfg.n_clips * cfg.frames_per_clip / best
 
 
 def _labels(cfg: SynthConfig) -> dict[str, np.ndarray]:
