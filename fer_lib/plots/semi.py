@@ -5,11 +5,8 @@ Functions take arrays / dicts of arrays and return a matplotlib Figure; they nev
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 
 def curves(series: dict[str, tuple[np.ndarray, np.ndarray]], ylabel: str, title: str = "", reference: float | None = None):
