@@ -75,9 +75,9 @@ _CPU = dict(
 
 PROFILES = {
     "smoke": dict(_CPU, seeds=(0,), aw2_identities=20, extra_identities=60, pool_identities=120, steps=12,
-                  finetune_steps=4, temporal_steps=10, log_every=4, per_class=8, demo_videos=("single_face.mp4",),
-                  demo_step=2, demo_vote_window=7),
-    "default": dict(_CPU, batch_size=16, teacher_warmup_steps=100, steps=150, finetune_steps=80, temporal_steps=150,
+                  teacher_warmup_steps=4, finetune_steps=4, temporal_steps=10, log_every=4, per_class=8,
+                  demo_videos=("single_face.mp4",), demo_step=2, demo_vote_window=7),
+    "default": dict(_CPU, teacher_warmup_steps=100, steps=120, finetune_steps=60, temporal_steps=150,
                     log_every=10),
     "full": {},
 }
