@@ -171,3 +171,12 @@ def make_views(images: Tensor, cfg: ViewConfig, generator: torch.Generator) -> T
     x = torch.where(coin(cfg.blur_p).view(-1, 1, 1, 1), gaussian_blur(x, sigma, cfg.blur_kernel), x)
     x = torch.where(coin(cfg.gray_p).view(-1, 1, 1, 1), TF.rgb_to_grayscale(x).expand_as(x), x)
     return TF.normalize(x, list(cfg.mean), list(cfg.std))
+
+
+def plain_view(images: Tensor, size: int, mean: tuple[float, float, float] = IMAGENET_MEAN,
+               std: tuple[float, float, float] = IMAGENET_STD) -> Tensor:
+    """The evaluation view: resize to ``size`` (bilinear, antialiased) and normalise. uint8/float [B, 3, H, W] -> [B, 3, size, size]."""
+    x = images.float() / 255.0 if images.dtype == torch.uint8 else images.float()
+    if x.shape[-2:] != (size, size):
+        x = TF.resize(x, [size, size], antialias=True)
+    return TF.normalize(x, list(mean), list(std))
