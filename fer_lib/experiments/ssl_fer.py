@@ -120,3 +120,16 @@ ROWS = (
 )
 #: A control that is not in the paper: the same encoder, randomly initialised and never trained.
 CONTROL_ROWS = ({"name": "Random init (control)", "method": "none", **_OFF},)
+
+#: The paper's claims as row comparisons: (better row, worse row, what the claim says). Metric: F1.
+CLAIMS = (
+    ("TimeAug", "SimCLR", "time-shifted positives beat two views of one frame"),
+    ("TimeAug+HardNeg", "TimeAug", "same-clip hard negatives help"),
+    ("TimeAug+HardNeg+CutMix", "TimeAug+HardNeg", "CutMix on top helps"),
+    ("TimeAug+HardNeg+FaceSwap", "TimeAug+HardNeg", "FaceSwap positives help"),
+    ("TimeAug+HardNeg+MaskFN", "TimeAug+HardNeg", "MaskFN helps"),
+    ("TimeAug+HardNeg+FaceSwap+MaskFN", "TimeAug+HardNeg+FaceSwap", "MaskFN helps on top of FaceSwap"),
+    ("TimeAug+HardNeg+FaceSwap+MaskFN", "SimCLR", "the full method beats SimCLR"),
+    ("SimCLR", "MoCo-v2", "SimCLR beats MoCo-v2"),
+    ("MoCo-v2", "BYOL", "MoCo-v2 beats BYOL"),
+)
