@@ -37,6 +37,9 @@ MAFW_11 = (
 # Aff-Wild2 EXPR (ABAW): header line Neutral,Anger,Disgust,Fear,Happiness,Sadness,Surprise,Other.
 AFFWILD2_8 = ("neutral", "anger", "disgust", "fear", "happy", "sad", "surprise", "other")
 
+# ExpW label.lst expression_label 0..6: angry, disgust, fear, happy, sad, surprise, neutral.
+EXPW_7 = ("anger", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
 # CK+ 8 (with contempt), used as a cross-dataset target by CRS-CONT.
 CKPLUS_8 = ("neutral", "anger", "contempt", "disgust", "fear", "happy", "sad", "surprise")
 
@@ -62,6 +65,7 @@ CLASS_ORDERS = {
     "mafw11": MAFW_11,
     "affwild2_8": AFFWILD2_8,
     "ckplus8": CKPLUS_8,
+    "expw7": EXPW_7,
     "coarse4": COARSE_4,
 }
 

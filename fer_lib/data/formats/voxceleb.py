@@ -1,0 +1,103 @@
+"""VoxCeleb1 face-track frames as the SSL-FER pretraining code reads them, and time tuples over them.
+
+Layout: ``<root>/<identity>/<video>/<clip>/*.jpg`` (the ``unzippedIntervalFaces/data/<celeb>/1.6/...``
+release, frames every 6th of 25 fps). Index file (the authors' ``vox1_frames.txt``), no header, one
+clip per line::
+
+    idx,<path>,start_frame,end_frame,n_frames
+
+``path`` is relative to ``root``; the authors' paths carry a ``faces/wav/`` or ``faces/test_wav/`` prefix
+that :func:`read_vox_index` strips (``strip_prefixes``). ``start_frame = 0``, ``end_frame = n_frames - 1``
+and the folder must hold exactly ``n_frames`` images. Frames are sorted by *name* (natural order): the
+authors indexed an unsorted ``glob`` list by temporal offset. Every bad line is an error naming file and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from fer_lib.data.formats.frame_folder import list_frames, read_rgb
+from fer_lib.data.tuples import PAPER_OFFSETS, PAPER_WEIGHTS, sample_time_tuples
+
+AUTHOR_PREFIXES = ("faces/wav/", "faces/test_wav/")
+
+
+@dataclass(frozen=True)
+class VoxClip:
+    folder: Path
+    identity: str          # first path component, e.g. "id10001"
+    frames: tuple[Path, ...]
+    source: str            # "<index>:<line>"
+
+
+def read_vox_index(index_path: str | Path, root: str | Path, strip_prefixes=AUTHOR_PREFIXES) -> list[VoxClip]:
+    """Parse the index; check each clip folder and its frame count."""
+    index_path, root = Path(index_path), Path(root)
+    if not index_path.exists():
+        raise FileNotFoundError(f"VoxCeleb index {index_path} does not exist")
+    clips = []
+    for number, line in enumerate(index_path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{index_path}:{number}"
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) != 5:
+            raise ValueError(f"{where}: expected 'idx,path,start_frame,end_frame,n_frames', got {line!r}")
+        try:
+            _, start, end, n = int(parts[0]), int(parts[2]), int(parts[3]), int(parts[4])
+        except ValueError:
+            raise ValueError(f"{where}: idx, start_frame, end_frame and n_frames must be integers: {line!r}") from None
+        if start != 0 or end != n - 1 or n < 1:
+            raise ValueError(f"{where}: frames {start}..{end} do not match n_frames={n} (expected 0..n-1)")
+        rel = parts[1]
+        for prefix in strip_prefixes:
+            if rel.startswith(prefix):
+                rel = rel[len(prefix):]
+                break
+        folder = root / rel
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{where}: clip folder {folder} does not exist")
+        frames = tuple(list_frames(folder, where))
+        if len(frames) != n:
+            raise ValueError(f"{where}: {folder} holds {len(frames)} images, the index says n_frames={n}")
+        clips.append(VoxClip(folder, Path(rel).parts[0], frames, where))
+    if not clips:
+        raise ValueError(f"{index_path}: no clips listed")
+    return clips
+
+
+class VoxTupleDataset(Dataset):
+    """TimeAug (+HardNeg) tuples over VoxCeleb clips, redrawn per epoch from (seed, epoch).
+
+    Item (the format of ``fer_lib.data.tuples.TimeTupleDataset``): dict(images uint8 [K, 3, H, W],
+    t int64 [K], clip int64, identity int64); K = 2 or 4 (with ``hard_negative_gap``). No expression
+    labels: VoxCeleb has none.
+    """
+
+    def __init__(self, index_path: str | Path, root: str | Path, size: int = 112, offsets=PAPER_OFFSETS,
+                 weights=PAPER_WEIGHTS, hard_negative_gap: int | None = None, seed: int = 0):
+        self.clips = read_vox_index(index_path, root)
+        names = sorted({c.identity for c in self.clips})
+        self.identity = np.array([names.index(c.identity) for c in self.clips], dtype=np.int64)
+        self.lengths = np.array([len(c.frames) for c in self.clips], dtype=np.int64)
+        self.size, self.seed = size, seed
+        self.kw = dict(offsets=offsets, weights=weights, hard_negative_gap=hard_negative_gap)
+        self.set_epoch(0)
+
+    def set_epoch(self, epoch: int) -> None:
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, epoch]))
+        self.clip_of, self.t = sample_time_tuples(self.lengths, rng, **self.kw)
+
+    def __len__(self) -> int:
+        return len(self.clip_of)
+
+    def __getitem__(self, i: int) -> dict:
+        c, ts = int(self.clip_of[i]), self.t[i]
+        images = np.stack([read_rgb(self.clips[c].frames[t], self.size) for t in ts]).transpose(0, 3, 1, 2)
+        return {"images": torch.from_numpy(np.ascontiguousarray(images)), "t": torch.from_numpy(ts.copy()),
+                "clip": torch.tensor(c), "identity": torch.tensor(int(self.identity[c]))}

@@ -1,0 +1,260 @@
+"""The ABAW6 two-phase pipeline on the embedded synthetic data: what one table row of the chapter runs.
+
+Data (``build_data``): an Aff-Wild2-like labelled video set with 8 classes incl. "other" (synthetic domain
+``affwild2``; a fraction of its training clips labelled, the rest unlabelled, as the paper makes the
+remaining Aff-Wild2 images unlabelled), an extra labelled still set from another domain with the 7 basic
+classes and no "other" (the AffectNet + ExpW role) and an unlabelled face-recognition pool, many identities,
+neutral-heavy (the MS1MV2 role). Evaluation: per-frame macro F1 over the 8 classes on held-out identities.
+
+Phase 1 (``train_spatial``): baseline = supervised on the labelled Aff-Wild2 frames; SSL = teacher-student
+(``fer_lib.methods.mpl.TeacherStudent``) through the engine, then the student fine-tuned on labelled data.
+Phase 2 (``train_temporal``): frozen student backbone -> per-frame features -> temporal Transformer ->
+per-frame labels, then the sliding-window vote. Loops over batches live in the engine only.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from fer_lib.data.feature_windows import FeatureWindows
+from fer_lib.data.labels import AFFWILD2_8
+from fer_lib.data.paired import Concat, Frames, LabelledUnlabelled, Relabelled
+from fer_lib.data.samplers import ClassBalancedSampler
+from fer_lib.data.synth import SynthConfig, load_synth
+from fer_lib.engine.features import embed
+from fer_lib.engine.optim import warmup_cosine
+from fer_lib.engine.trainer import fit
+from fer_lib.methods.finetune_weak import WeakSupervised
+from fer_lib.methods.mpl import TeacherStudent, to_float_images
+from fer_lib.methods.temporal import TemporalClassifier, predict_videos
+from fer_lib.metrics.classification import macro_f1
+from fer_lib.metrics.temporal import window_vote_videos
+from fer_lib.models.resnet import ResNetBackbone
+from fer_lib.models.temporal import TemporalEncoder
+
+K = len(AFFWILD2_8)
+
+
+@dataclass
+class AbawData:
+    """Frames datasets (items: image uint8 [3, H, W], expression in AFFWILD2_8 order) and video ids [N]."""
+
+    labelled: Frames          # Aff-Wild2-like labelled training frames
+    labelled_video: np.ndarray
+    unlabelled: Frames        # remaining Aff-Wild2-like training frames (labels hidden: logging only)
+    extra: Relabelled         # extra labelled stills, 7 classes mapped into AFFWILD2_8 (no "other")
+    pool: Relabelled          # unlabelled FR pool (hidden labels mapped; contempt -> other)
+    evaluation: Frames        # held-out identities' frames
+    evaluation_video: np.ndarray
+
+
+def _clip_frames(videos, clips: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Frames [N, H, W, 3], labels [N], video ids [N] of ``clips`` (clip-major: a video's frames contiguous)."""
+    frames = np.asarray(videos.frames[clips]).reshape(-1, *videos.frames.shape[2:])  # [n*T, H, W, 3]
+    labels = videos.expression[clips].reshape(-1)
+    vid = np.repeat(clips, videos.frames.shape[1])
+    return frames, labels, vid
+
+
+def build_data(cfg) -> AbawData:
+    """Render (or load from the cache) the three synthetic sets of ``cfg`` (the chapter's Config)."""
+    aw2 = load_synth(SynthConfig(domain="affwild2", n_identities=cfg.aw2_identities,
+                                 clips_per_identity=cfg.aw2_clips_per_identity,
+                                 frames_per_clip=cfg.aw2_frames_per_clip, size=cfg.image_size, seed=cfg.data_seed))
+    if tuple(aw2.classes) != AFFWILD2_8:
+        raise ValueError(f"affwild2 domain classes {aw2.classes} are not AFFWILD2_8")
+    train = aw2.clips("train")
+    n_lab = max(1, int(round(cfg.aw2_labelled_fraction * len(train))))
+    lab_clips, unl_clips = train[:n_lab], train[n_lab:]
+    eval_clips = np.concatenate([aw2.clips("val"), aw2.clips("test")])
+    lab_x, lab_y, lab_v = _clip_frames(aw2, lab_clips)
+    unl_x, unl_y, _ = _clip_frames(aw2, unl_clips)
+    ev_x, ev_y, ev_v = _clip_frames(aw2, eval_clips)
+    extra = load_synth(SynthConfig(domain=cfg.extra_domain, n_identities=cfg.extra_identities, clips_per_identity=1,
+                                   frames_per_clip=cfg.extra_frames_per_clip, size=cfg.image_size, seed=cfg.data_seed))
+    ex_x, ex_y, _ = _clip_frames(extra, np.arange(len(extra)))
+    pool = load_synth(SynthConfig(domain=cfg.pool_domain, n_identities=cfg.pool_identities, clips_per_identity=1,
+                                  frames_per_clip=cfg.pool_frames_per_clip, size=cfg.image_size, seed=cfg.data_seed))
+    po_x, po_y, _ = _clip_frames(pool, np.arange(len(pool)))
+    return AbawData(
+        labelled=Frames(lab_x, lab_y), labelled_video=lab_v, unlabelled=Frames(unl_x, unl_y),
+        extra=Relabelled(Frames(ex_x, ex_y), tuple(extra.classes), AFFWILD2_8),
+        pool=Relabelled(Frames(po_x, po_y), tuple(pool.classes), AFFWILD2_8, missing_as="other"),
+        evaluation=Frames(ev_x, ev_y), evaluation_video=ev_v)
+
+
+def class_distribution(labels: np.ndarray) -> list[float]:
+    """Fraction of each AFFWILD2_8 class in ``labels`` [N]."""
+    counts = np.bincount(np.asarray(labels), minlength=K).astype(float)
+    return (counts / max(counts.sum(), 1)).tolist()
+
+
+def make_classifier(cfg) -> nn.Sequential:
+    """ResNet backbone (pooled features [B, D]) + linear head -> logits [B, 8]."""
+    backbone = ResNetBackbone(depth=cfg.backbone_depth, width=cfg.backbone_width, stem_stride=cfg.stem_stride)
+    return nn.Sequential(backbone, nn.Linear(backbone.feature_dim, K))
+
+
+def _sgd(model: nn.Module, lr: float, cfg) -> torch.optim.Optimizer:
+    return torch.optim.SGD(model.parameters(), lr=lr, momentum=cfg.momentum, nesterov=True,
+                           weight_decay=cfg.weight_decay)
+
+
+def _supervised(model: nn.Module, labelled, sampler, lr: float, steps: int, cfg, seed: int, device) -> list[dict]:
+    """WeakSupervised training of ``model`` for ``steps`` steps (cosine lr); returns the engine's history."""
+    opt = _sgd(model, lr, cfg)
+    result = fit(WeakSupervised(model, seed=seed), labelled, optimizers=opt, schedulers=warmup_cosine(opt, 0, steps),
+                 batch_size=cfg.batch_size, max_steps=steps, device=device, seed=seed, sampler=sampler,
+                 log_every=cfg.log_every, progress=False, desc="supervised")
+    return result.history
+
+
+def predict(model: nn.Module, frames: Frames, device) -> np.ndarray:
+    """Predicted labels [N] of a classifier over ``frames``."""
+    logits, _ = embed(model, frames, device=device, preprocess=to_float_images, label_keys=())
+    return logits.argmax(1)
+
+
+def train_spatial(row: dict, cfg, data: AbawData, seed: int, device) -> dict:
+    """Phase 1 for one table row. row keys: extra, pool, ssl, feedback, balanced (bools).
+
+    Returns dict(student=classifier, f1 (student, per frame, %), teacher_f1 (after the teacher-student phase),
+    teacher_warmup_f1 (after the teacher's supervised warm-up, if any), history (SSL phase), seconds).
+    """
+    t0 = time.perf_counter()
+    torch.manual_seed(seed)
+    labelled = Concat([data.labelled, data.extra]) if row["extra"] else Concat([data.labelled])
+    sampler = ClassBalancedSampler(labelled.labels, per_class=cfg.per_class, seed=seed) if row["balanced"] else None
+    student = make_classifier(cfg)
+    out = {"history": [], "teacher_f1": None, "teacher_warmup_f1": None}
+    if not row["ssl"]:  # the same number of labelled-batch steps as the SSL rows' teacher warm-up + phase + fine-tune
+        total = cfg.teacher_warmup_steps + cfg.steps + cfg.finetune_steps
+        _supervised(student, labelled, sampler, cfg.teacher_lr, total, cfg, seed, device)
+    else:
+        torch.manual_seed(seed + 1000)
+        teacher = make_classifier(cfg)
+        if cfg.teacher_warmup_steps:
+            _supervised(teacher, labelled, sampler, cfg.teacher_lr, cfg.teacher_warmup_steps, cfg, seed + 1, device)
+            warm = predict(teacher, data.evaluation, device)
+            out["teacher_warmup_f1"] = 100 * macro_f1(data.evaluation.labels, warm, K)
+        unlabelled = Concat([data.unlabelled, data.pool]) if row["pool"] else Concat([data.unlabelled])
+        pairs = LabelledUnlabelled(labelled, unlabelled, cfg.unlabelled_per_item, labelled_sampler=sampler, seed=seed)
+        opts = {"student": _sgd(student, cfg.student_lr, cfg), "teacher": _sgd(teacher, cfg.teacher_lr, cfg)}
+        method = TeacherStudent(teacher, student, K, seed=seed, consistency_weight=cfg.consistency_weight,
+                                feedback_weight=cfg.feedback_weight if row["feedback"] else 0.0,
+                                mpl_code_sign=cfg.mpl_code_sign, exact_feedback=cfg.exact_feedback,
+                                student_optimizer=opts["student"], randaugment_magnitude=cfg.randaugment_magnitude)
+        schedulers = {n: warmup_cosine(o, 0, cfg.steps) for n, o in opts.items()}
+        result = fit(method, pairs, optimizers=opts, schedulers=schedulers, batch_size=cfg.batch_size,
+                     max_steps=cfg.steps, device=device, seed=seed, log_every=cfg.log_every, progress=False,
+                     desc="teacher-student")
+        out["history"] = result.history
+        out["teacher_f1"] = 100 * macro_f1(data.evaluation.labels, predict(teacher, data.evaluation, device), K)
+        if cfg.finetune_steps:
+            _supervised(student, labelled, sampler, cfg.finetune_lr, cfg.finetune_steps, cfg, seed, device)
+    out["student"] = student
+    out["f1"] = 100 * macro_f1(data.evaluation.labels, predict(student, data.evaluation, device), K)
+    out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+def train_temporal(student: nn.Sequential, cfg, data: AbawData, seed: int, device) -> dict:
+    """Phase 2: frozen ``student[0]`` features -> temporal encoder; returns F1 (%) without and with the vote."""
+    t0 = time.perf_counter()
+    backbone = student[0]
+    train_feats, _ = embed(backbone, data.labelled, device=device, preprocess=to_float_images, label_keys=())
+    eval_feats, _ = embed(backbone, data.evaluation, device=device, preprocess=to_float_images, label_keys=())
+    windows = FeatureWindows(train_feats, data.labelled.labels, data.labelled_video, cfg.temporal_window,
+                             max(1, cfg.temporal_window // 2))
+    torch.manual_seed(seed)
+    model = TemporalEncoder(train_feats.shape[1], K, dim=cfg.temporal_dim, depth=cfg.temporal_depth,
+                            heads=cfg.temporal_heads, max_frames=cfg.temporal_window)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.temporal_lr, weight_decay=0.05)
+    fit(TemporalClassifier(model), windows, optimizers=opt, schedulers=warmup_cosine(opt, 0, cfg.temporal_steps),
+        batch_size=min(cfg.batch_size, len(windows)), max_steps=cfg.temporal_steps, device=device, seed=seed,
+        log_every=cfg.log_every, progress=False, desc="temporal")
+    logits = predict_videos(model, torch.as_tensor(eval_feats), data.evaluation_video, cfg.temporal_window,
+                            max(1, cfg.temporal_window // 2), device=device)
+    frame_pred = logits.argmax(1).numpy()
+    voted = window_vote_videos(frame_pred, data.evaluation_video, cfg.vote_window, cfg.vote_stride, K)
+    y = data.evaluation.labels
+    return {"f1": 100 * macro_f1(y, frame_pred, K), "f1_vote": 100 * macro_f1(y, voted, K),
+            "predictions": frame_pred, "voted": voted, "seconds": time.perf_counter() - t0}
+
+
+def pseudo_label_track(history: list[dict]) -> dict:
+    """From the engine's history of a teacher-student run (means over each logging window): steps [L],
+    pl_acc [L] (agreement with the hidden truth), pl_uar [L] (mean per-class recall over the classes present),
+    pl_frac [L, K] (class distribution of the pseudo-labels), true_frac [L, K] (of the hidden truth), f [L]."""
+    rows = [h for h in history if "pl_acc" in h]
+    uar, true_frac = [], []
+    for h in rows:
+        true = np.array([h[f"pl_true/{k}"] for k in range(K)])
+        hit = np.array([h[f"pl_hit/{k}"] for k in range(K)])
+        uar.append(float(np.mean(hit[true > 0] / true[true > 0])))
+        true_frac.append((true / true.sum()).tolist())
+    return {"step": [h["step"] for h in rows], "pl_acc": [h["pl_acc"] for h in rows], "pl_uar": uar,
+            "pl_frac": [[h[f"pl_frac/{k}"] for k in range(K)] for h in rows], "true_frac": true_frac,
+            "f": [h.get("f_first_order") for h in rows]}
+
+
+def run_row(row: dict, cfg, data: AbawData, seed: int, device, cache: dict) -> dict:
+    """One (row, seed) of the table: phase 1 (cached per row["spatial"] and seed), phase 2 if the row asks."""
+    key = (row["spatial"], seed)
+    if key not in cache:
+        cache[key] = train_spatial(row, cfg, data, seed, device)
+    spatial = cache[key]
+    record = {"row": row["row"], "method": row["method"], "seed": seed, "f1": spatial["f1"],
+              "teacher_f1": spatial["teacher_f1"], "teacher_warmup_f1": spatial["teacher_warmup_f1"],
+              "spatial_s": round(spatial["seconds"], 2)}
+    if row["temporal"]:
+        tkey = ("temporal", row["spatial"], seed)
+        if tkey not in cache:
+            cache[tkey] = train_temporal(spatial["student"], cfg, data, seed, device)
+        temporal = cache[tkey]
+        record["f1"] = temporal["f1_vote"] if row["vote"] else temporal["f1"]
+        record["temporal_s"] = round(temporal["seconds"], 2)
+    if spatial["history"]:
+        record["pseudo_labels"] = pseudo_label_track(spatial["history"])
+    return record
+
+
+def summarise(records: list[dict], rows: tuple[dict, ...]) -> list[dict]:
+    """Table rows: mean and sample std of F1 over seeds (plus the per-seed values) in ``rows`` order."""
+    out = []
+    for row in rows:
+        f1 = [r["f1"] for r in records if r["row"] == row["row"]]
+        if not f1:
+            continue
+        mine = [r for r in records if r["row"] == row["row"]]
+        teacher = [r["teacher_f1"] for r in mine if r.get("teacher_f1") is not None]
+        warm = [r["teacher_warmup_f1"] for r in mine if r.get("teacher_warmup_f1") is not None]
+        out.append({"row": row["row"], "method": row["method"], "f1": round(float(np.mean(f1)), 2),
+                    "f1_std": round(float(np.std(f1, ddof=1)) if len(f1) > 1 else 0.0, 2),
+                    "f1_seeds": [round(v, 2) for v in f1], "n_seeds": len(f1),
+                    "teacher_f1": round(float(np.mean(teacher)), 2) if teacher else None,
+                    "teacher_warmup_f1": round(float(np.mean(warm)), 2) if warm else None})
+    return out
+
+
+
+def claim_verdict(records: list[dict], a: str, b: str, key: str = "f1", key_b: str | None = None) -> str:
+    """'A beats B' from per-seed records (A's ``key`` vs B's ``key_b``, default the same): supported if
+    mean(A) - mean(B) > std(A) + std(B) (sample std over seeds), contradicted if mean(B) - mean(A) exceeds it,
+    else not resolved. Returns e.g. '21.0 vs 19.5 (spread 5.1): not resolved'."""
+    key_b = key_b or key
+    va = [r[key] for r in records if r["row"] == a and r.get(key) is not None]
+    vb = [r[key_b] for r in records if r["row"] == b and r.get(key_b) is not None]
+    if not va or not vb:
+        raise ValueError(f"no {key!r} values for row {a!r} or no {key_b!r} values for row {b!r}")
+    ma, mb = float(np.mean(va)), float(np.mean(vb))
+    if min(len(va), len(vb)) < 2:
+        return f"{ma:.1f} vs {mb:.1f}: not resolved (needs two or more seeds per row)"
+    spread = float(np.std(va, ddof=1) + np.std(vb, ddof=1))
+    word = "supported" if ma - mb > spread else "contradicted" if mb - ma > spread else "not resolved"
+    return f"{ma:.1f} vs {mb:.1f} (spread {spread:.1f}): {word}"

@@ -1,0 +1,190 @@
+"""Teacher-student semi-supervised pretraining with debiased feedback (ABAW6, Yu et al. 2024, section 3.3).
+
+The student learns from the teacher's hard pseudo-labels on unlabelled face-recognition images (L_u, (1));
+the teacher learns from class-balanced labelled FER data (L_s, (3)), a consistency loss between an
+unlabelled image and its strong augmentation (L_c, (4)) and the feedback loss L_f = f * CE(y_hat, T(x)) (5),
+where f (6) measures whether the student's pseudo-label step helped its labelled loss. The losses are the
+pure functions of ``fer_lib.losses.semi``; this file holds what needs the models: the exact gradient dot
+product of (6) and the two-optimiser step.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from fer_lib.augment.weak_strong import strong_augment, weak_augment
+from fer_lib.losses.semi import (consistency_ce, feedback_coefficient, feedback_loss, hard_pseudo_labels,
+                                 pseudo_label_ce)
+
+
+def parameter_gradients(model: nn.Module, loss: torch.Tensor, retain_graph: bool = False) -> list[torch.Tensor]:
+    """d loss / d p for each trainable parameter p of ``model`` (zeros for unused ones), detached.
+
+    Does not touch ``p.grad``: the engine's backward stays the only writer of ``.grad``.
+    """
+    params = [p for p in model.parameters() if p.requires_grad]
+    grads = torch.autograd.grad(loss, params, retain_graph=retain_graph, allow_unused=True)
+    return [torch.zeros_like(p) if g is None else g.detach() for p, g in zip(params, grads)]
+
+
+def gradient_dot(grads_a: list[torch.Tensor], grads_b: list[torch.Tensor]) -> torch.Tensor:
+    """Sum over parameters of <a_p, b_p>: the dot product of two flattened parameter gradients."""
+    if len(grads_a) != len(grads_b):
+        raise ValueError(f"gradient lists differ in length: {len(grads_a)} vs {len(grads_b)}")
+    total = torch.zeros((), dtype=torch.float64, device=grads_a[0].device if grads_a else None)
+    for a, b in zip(grads_a, grads_b):
+        if a.shape != b.shape:
+            raise ValueError(f"gradient shapes differ: {tuple(a.shape)} vs {tuple(b.shape)}")
+        total = total + (a.double() * b.double()).sum()
+    return total
+
+
+def feedback_coefficient_exact(student_new: nn.Module, images_labelled: torch.Tensor, labels: torch.Tensor,
+                               grads_pseudo_old: list[torch.Tensor], student_lr: float,
+                               mpl_code_sign: bool = False) -> torch.Tensor:
+    """Formula (6) exactly: f = eta_S * grad CE(y, S'(x_l))^T grad CE(y_hat, S(x_u)).
+
+    student_new: the student after its step (theta_t+1); images_labelled: [B, C, H, W] (or [B, D]);
+    labels: [B] int64; grads_pseudo_old: the old student's gradients of L_u (from
+    :func:`parameter_gradients` before the step), in ``student_new.parameters()`` order; student_lr:
+    eta_S. Returns a float64 scalar, positive when the two gradients agree (the pseudo-label step helped
+    the labelled loss to first order; see ``fer_lib.losses.semi`` for the sign). ``mpl_code_sign=True``
+    negates it, matching the sign of MPL-pytorch's ``l_new - l_old``.
+    """
+    loss_new = F.cross_entropy(student_new(images_labelled), labels)
+    grads_labelled_new = parameter_gradients(student_new, loss_new)
+    f = student_lr * gradient_dot(grads_labelled_new, grads_pseudo_old)
+    return -f if mpl_code_sign else f
+
+
+def to_float_images(images: torch.Tensor) -> torch.Tensor:
+    """uint8 [B, 3, H, W] -> float [B, 3, H, W] in [-1, 1] (mean 0.5, std 0.5 per channel)."""
+    return images.float().div(127.5).sub(1.0)
+
+
+class TeacherStudent(nn.Module):
+    """The ABAW6 spatial phase: one teacher-student step per batch, two optimisers ("student", "teacher").
+
+    teacher, student: classifiers images [B, 3, H, W] float -> logits [B, K] (same architecture, own weights).
+    A batch (from ``fer_lib.data.paired.LabelledUnlabelled``) holds ``image`` uint8 [B, 3, H, W] and
+    ``expression`` [B] (class-balanced labelled FER data), ``unlabelled`` uint8 [B, U, 3, H, W] (unlabelled FR
+    images, U per labelled one) and optionally ``unlabelled_expression`` [B, U], the hidden ground truth,
+    used only to log the pseudo-labels' accuracy and class distribution (never for training).
+
+    Order in :meth:`training_step` (as MPL): teacher forward on (weak x_l, weak x_u, strong x_u);
+    hard pseudo-labels y_hat = argmax T(weak x_u); student forward on (weak x_l, strong x_u);
+    L_u = CE(y_hat, S(strong x_u)) (1) -> **student step**; then f from the student's labelled loss before and
+    after its step (first-order; ``exact_feedback=True``: the gradient dot product of (6), which needs
+    ``student_optimizer`` for eta_S and equals the first-order value only for a plain SGD student);
+    L_T = L_s + consistency_weight * L_c + feedback_weight * f * CE(y_hat, T(weak x_u)) -> **teacher step**.
+
+    Paper vs code (named arguments, defaults = paper):
+      mpl_code_sign: f = l_old - l_new (paper's (6); positive when the pseudo-labels helped) vs MPL-pytorch's
+        l_new - l_old (see ``fer_lib.losses.semi``).
+      feedback_on_strong_view: the paper's L_f uses T(x_FR) with the y_hat the student got; MPL-pytorch
+        uses the teacher's logits on the *strong* view against their own argmax (kekmodel issue #26).
+      consistency_temperature / consistency_threshold: paper plain CE (1, 0); MPL-pytorch UDA 0.7 / 0.6.
+    ``feedback_weight=0`` is plain pseudo-labelling (the chapter's "feedback off" row).
+    """
+
+    def __init__(self, teacher: nn.Module, student: nn.Module, num_classes: int, seed: int = 0,
+                 consistency_weight: float = 1.0, feedback_weight: float = 1.0, consistency_temperature: float = 1.0,
+                 consistency_threshold: float = 0.0, mpl_code_sign: bool = False, feedback_on_strong_view: bool = False,
+                 exact_feedback: bool = False, student_optimizer: torch.optim.Optimizer | None = None,
+                 randaugment_magnitude: int = 9):
+        super().__init__()
+        if exact_feedback and student_optimizer is None:
+            raise ValueError("exact_feedback=True needs student_optimizer (for the student's learning rate eta_S)")
+        self.teacher, self.student, self.num_classes = teacher, student, num_classes
+        self.consistency_weight, self.feedback_weight = consistency_weight, feedback_weight
+        self.consistency_temperature, self.consistency_threshold = consistency_temperature, consistency_threshold
+        self.mpl_code_sign, self.feedback_on_strong_view = mpl_code_sign, feedback_on_strong_view
+        self.exact_feedback, self.student_optimizer = exact_feedback, student_optimizer
+        self.randaugment_magnitude = randaugment_magnitude
+        self.generator = torch.Generator().manual_seed(seed)  # augmentation randomness (checkpointed by the engine)
+
+    def views(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(weak x_l [B,3,H,W], y [B], weak x_u [BU,3,H,W], strong x_u [BU,3,H,W]) as float images."""
+        x_l, y, x_u = batch["image"], batch["expression"], batch["unlabelled"]
+        x_u = x_u.flatten(0, 1)  # [B, U, 3, H, W] -> [BU, 3, H, W]
+        weak_l = to_float_images(weak_augment(x_l, self.generator))
+        weak_u = to_float_images(weak_augment(x_u, self.generator))
+        strong_u = to_float_images(strong_augment(x_u, self.generator, magnitude=self.randaugment_magnitude))
+        return weak_l, y, weak_u, strong_u
+
+    def training_step(self, batch: dict, optimize) -> tuple[torch.Tensor, dict[str, float]]:
+        x_l, y, x_uw, x_us = self.views(batch)
+        b, bu = x_l.shape[0], x_uw.shape[0]
+        t_logits = self.teacher(torch.cat([x_l, x_uw, x_us])).float()  # [B + 2BU, K]
+        t_l, t_uw, t_us = t_logits.split([b, bu, bu])
+        y_hat = hard_pseudo_labels(t_uw)  # [BU]
+
+        s_logits = self.student(torch.cat([x_l, x_us])).float()  # [B + BU, K]
+        s_l, s_us = s_logits.split([b, bu])
+        loss_u = pseudo_label_ce(s_us, y_hat)  # (1)
+        loss_l_old = F.cross_entropy(s_l.detach(), y)
+        grads_u = parameter_gradients(self.student, loss_u, retain_graph=True) if self.exact_feedback else None
+        optimize("student", loss_u)  # student step first
+
+        loss_s = pseudo_label_ce(t_l, y)  # (3)
+        loss_c = consistency_ce(t_uw, t_us, self.consistency_temperature, self.consistency_threshold)  # (4)
+        loss_t = loss_s + self.consistency_weight * loss_c
+        logs = {"loss_u": loss_u.item(), "loss_s": loss_s.item(), "loss_c": loss_c.item()}
+        if self.feedback_weight:
+            with torch.no_grad():
+                loss_l_new = F.cross_entropy(self.student(x_l).float(), y)
+            f = feedback_coefficient(loss_l_old, loss_l_new, self.mpl_code_sign)
+            logs["f_first_order"] = f.item()
+            if self.exact_feedback:
+                lr = self.student_optimizer.param_groups[0]["lr"]
+                f = feedback_coefficient_exact(self.student, x_l, y, grads_u, lr, self.mpl_code_sign).float()
+                logs["f_exact"] = f.item()
+            if self.feedback_on_strong_view:
+                loss_f = feedback_loss(t_us, hard_pseudo_labels(t_us), f)
+            else:
+                loss_f = feedback_loss(t_uw, y_hat, f)  # (5)
+            loss_t = loss_t + self.feedback_weight * loss_f
+            logs["loss_f"] = loss_f.item()
+        optimize("teacher", loss_t)
+        logs.update(pseudo_label_logs(y_hat, batch.get("unlabelled_expression"), self.num_classes))
+        return loss_u.detach() + loss_t.detach(), logs
+
+
+def pseudo_label_logs(pseudo: torch.Tensor, hidden: torch.Tensor | None, num_classes: int) -> dict[str, float]:
+    """Logs of one batch of pseudo-labels [N]: pl_frac/k, the fraction assigned to class k; with the hidden
+    truth [N] also pl_acc (agreement), pl_true/k (count of truly-k images) and pl_hit/k (of those, labelled k),
+    so that per-class recall = mean(pl_hit/k) / mean(pl_true/k) over any window of logged steps."""
+    pseudo = pseudo.flatten()
+    counts = torch.bincount(pseudo, minlength=num_classes).float()
+    logs = {f"pl_frac/{k}": v for k, v in enumerate((counts / counts.sum()).tolist())}
+    if hidden is not None:
+        hidden = hidden.flatten()
+        hit = pseudo == hidden
+        logs["pl_acc"] = hit.float().mean().item()
+        true = torch.bincount(hidden, minlength=num_classes).tolist()
+        hits = torch.bincount(hidden[hit], minlength=num_classes).tolist()
+        logs.update({f"pl_true/{k}": float(v) for k, v in enumerate(true)})
+        logs.update({f"pl_hit/{k}": float(v) for k, v in enumerate(hits)})
+    return logs
+
+
+def feedback_check(student: nn.Module, images_labelled: torch.Tensor, labels: torch.Tensor,
+                   images_unlabelled: torch.Tensor, pseudo_labels: torch.Tensor, student_lr: float) -> dict[str, float]:
+    """Both estimates of (6) for one plain SGD student step on a copy of ``student`` (the model is untouched).
+
+    Returns dict(exact = eta_S g_l(theta')^T g_u(theta), first_order = l(theta) - l(theta')). They agree up to
+    O(eta_S^2). Images are float [B, 3, H, W]; the copy is put in eval mode so BatchNorm statistics stay fixed.
+    """
+    model = copy.deepcopy(student).eval()
+    loss_old = F.cross_entropy(model(images_labelled), labels).detach()
+    grads = parameter_gradients(model, F.cross_entropy(model(images_unlabelled), pseudo_labels))
+    with torch.no_grad():
+        for p, g in zip((p for p in model.parameters() if p.requires_grad), grads):
+            p -= student_lr * g
+        loss_new = F.cross_entropy(model(images_labelled), labels)
+    exact = feedback_coefficient_exact(model, images_labelled, labels, grads, student_lr)
+    return {"exact": exact.item(), "first_order": feedback_coefficient(loss_old, loss_new).item()}

@@ -1,0 +1,236 @@
+"""The SSL-FER chapter's protocol, one table row at a time: data, pretraining, frozen evaluation, mechanisms.
+
+    data = load_data(cfg)                              # rendered sets + per-frame mouth-eye descriptors
+    method, fit_result = pretrain(row, cfg, data, seed, device)
+    metrics = evaluate(method.backbone, cfg, data, seed, device)
+    checks = mechanism_checks(row, cfg, data)         # ground-truth checks, independent of training
+
+Every row trains the same backbone for the same number of optimizer steps on the same number of images
+per step (``cfg.views_per_step``), so rows differ only in what makes a positive and a negative.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from fer_lib.augment.landmark_mask import random_landmark_mask
+from fer_lib.augment.views import ViewConfig, plain_view
+from torch.utils.data import ConcatDataset, Subset
+
+from fer_lib.data.datasets import FrameDataset
+from fer_lib.data.synth import SynthConfig, load_synth, swap_frame
+from fer_lib.data.tuples import TimeTupleDataset
+from fer_lib.engine.features import embed
+from fer_lib.engine.trainer import FitResult, fit
+from fer_lib.faces.crops import mouth_eye_crops
+from fer_lib.faces.descriptor import describe
+from fer_lib.faces.swap import swap_faces
+from fer_lib.faces.swap_oracle import mean_errors, swap_errors
+from fer_lib.methods.byol import BYOL
+from fer_lib.methods.moco import MoCo
+from fer_lib.methods.probe import identity_leakage_probe, linear_probe, ridge_probe
+from fer_lib.methods.ssl_fer import SSLFER, Strategies
+from fer_lib.methods.ssl_fer_batch import TupleCollate
+from fer_lib.metrics.mechanism import false_negative_precision, tuple_label_checks
+from fer_lib.models.resnet import ResNetBackbone
+
+
+@dataclass
+class SSLFERData:
+    pretrain: object          # SynthVideos of the pretraining pool
+    evaluation: object        # SynthVideos of the evaluation set
+    descriptors: np.ndarray   # float32 [n_clips, T, D] mouth-eye descriptors of the pretraining frames
+
+
+def frame_descriptors(videos, crop_size: int, eye_margin: float, chunk: int = 1024) -> np.ndarray:
+    """Mouth-eye descriptor of every frame (faces.crops + faces.descriptor): float32 [n_clips, T, D]."""
+    n, t = videos.frames.shape[:2]
+    flat_frames = videos.frames.reshape(n * t, *videos.frames.shape[2:])
+    flat_lms = videos.landmarks.reshape(n * t, 68, 2)
+    out = []
+    for start in range(0, n * t, chunk):
+        crops = [mouth_eye_crops(np.asarray(flat_frames[i]), flat_lms[i], crop_size, eye_margin)
+                 for i in range(start, min(start + chunk, n * t))]
+        eyes = torch.from_numpy(np.stack([c[0] for c in crops]))
+        mouths = torch.from_numpy(np.stack([c[1] for c in crops]))
+        out.append(describe(eyes, mouths).numpy())
+    return np.concatenate(out).reshape(n, t, -1)
+
+
+def load_data(cfg) -> SSLFERData:
+    """Render (or read from the cache) both synthetic sets and compute the pretraining frames' descriptors."""
+    pre = load_synth(SynthConfig(domain=cfg.pretrain_domain, n_identities=cfg.n_identities,
+                                 clips_per_identity=cfg.clips_per_identity, frames_per_clip=cfg.frames_per_clip,
+                                 size=cfg.size, seed=cfg.data_seed))
+    ev = load_synth(SynthConfig(domain=cfg.eval_domain, n_identities=cfg.eval_identities,
+                                clips_per_identity=cfg.eval_clips_per_identity,
+                                frames_per_clip=cfg.eval_frames_per_clip, size=cfg.size, seed=cfg.data_seed + 1,
+                                split=(1 - cfg.eval_test_fraction, 0.0, cfg.eval_test_fraction)))
+    return SSLFERData(pre, ev, frame_descriptors(pre, cfg.descriptor_crop, cfg.eye_margin * cfg.size / 224))
+
+
+def views(cfg) -> tuple[ViewConfig, ViewConfig]:
+    """The authors' two view pipelines at ``cfg.view_size`` (view 1 jitters always, view 2 with p = 0.8)."""
+    base = ViewConfig(size=cfg.view_size, crop_scale=(cfg.view_crop_scale,) * 2, crop_ratio=(1.0, 1.0))
+    return base, ViewConfig(**{**base.__dict__, "jitter_p": 0.8})
+
+
+def strategies(row: dict, cfg) -> Strategies:
+    return Strategies(time_aug=row["time_aug"], hard_neg=row["hard_neg"],
+                      face_swap_p=cfg.face_swap_p if row["face_swap"] else 0.0, mask_fn=row["mask_fn"],
+                      fn_weight=cfg.fn_weight, fn_threshold=None if cfg.fn_threshold < 0 else cfg.fn_threshold,
+                      fn_exclude_same_clip=cfg.fn_exclude_same_clip, cutmix_p=cfg.cutmix_p if row["cutmix"] else 0.0,
+                      landmark_mask_p=cfg.landmark_mask_p)
+
+
+def total_steps(cfg, data: SSLFERData) -> int:
+    """``cfg.epochs`` paper epochs: one 4-image tuple per training clip per epoch, views_per_step/4 tuples per step."""
+    n_train = len(data.pretrain.clips("train"))
+    return max(1, cfg.epochs * n_train // max(1, cfg.views_per_step // 4))
+
+
+def build_method(row: dict, cfg, seed: int, steps: int) -> nn.Module:
+    """The row's method around a fresh ResNet backbone (seeded)."""
+    torch.manual_seed(seed)
+    backbone = ResNetBackbone(cfg.depth, cfg.width, cfg.stem_stride)
+    v = views(cfg)
+    if row["method"] == "byol":
+        return BYOL(backbone, v, steps, cfg.byol_hidden, cfg.byol_dim, cfg.byol_momentum, seed=seed)
+    if row["method"] == "moco":
+        return MoCo(backbone, v, cfg.proj_hidden, cfg.proj_dim, cfg.moco_queue, cfg.moco_temperature,
+                    cfg.moco_momentum, seed=seed)
+    if row["method"] in ("ssl_fer", "none"):
+        swap = functools.partial(swap_faces, feather=cfg.swap_feather)
+        mask = functools.partial(random_landmark_mask, margin=cfg.landmark_margin * cfg.size / 224)
+        return SSLFER(backbone, v, strategies(row, cfg), cfg.proj_hidden, cfg.proj_dim, cfg.temperature, seed=seed,
+                      swap_fn=swap, landmark_mask_fn=mask)
+    raise ValueError(f"row {row['name']!r}: unknown method {row['method']!r}")
+
+
+def tuple_dataset(row: dict, cfg, data: SSLFERData, seed: int):
+    """(dataset, collate_fn, batch size in dataset items) of a row."""
+    if row["method"] in ("byol", "moco"):
+        return FrameDataset(data.pretrain, "train"), None, cfg.views_per_step // 2
+    gap = cfg.hard_negative_gap if row["hard_neg"] else None
+    ds = TimeTupleDataset(data.pretrain, "train", offsets=cfg.time_offsets, weights=cfg.offset_weights,
+                          hard_negative_gap=gap, per_clip=2 if gap is None else 1, seed=seed,
+                          fixed_tuples=cfg.fixed_tuples)
+    collate = TupleCollate(data.pretrain, data.pretrain.clips("train"), data.descriptors, seed=seed,
+                           donor_other_identity=cfg.donor_other_identity)
+    return ds, collate, cfg.views_per_step // (4 if row["hard_neg"] else 2)
+
+
+def pretrain(row: dict, cfg, data: SSLFERData, seed: int, device) -> tuple[nn.Module, FitResult | None]:
+    """Train the row's method for :func:`total_steps` steps with Adam (lr, wd); 'none' returns it untrained."""
+    steps = total_steps(cfg, data)
+    method = build_method(row, cfg, seed, steps)
+    if row["method"] == "none":
+        return method, None
+    ds, collate, batch = tuple_dataset(row, cfg, data, seed)
+    params = [p for p in method.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    result = fit(method, ds, optimizers=opt, batch_size=batch, max_steps=steps, device=device, seed=seed,
+                 collate_fn=collate, progress=False, desc=row["name"])
+    return method, result
+
+
+def expression_frames(videos, split: str, frame_step: int) -> Subset:
+    """AffectNet-like stills from a split: the apex frames of expressive clips and every ``frame_step``-th
+    frame of neutral clips (onset/offset frames carry weak, ambiguous expressions)."""
+    ds = FrameDataset(videos, split, frame_step=1)
+    c, t = ds.index[:, 0], ds.index[:, 1]
+    neutral = videos.classes.index("neutral")
+    keep = (videos.phase[c, t] == 2) | ((videos.clip_label[c] == neutral) & (t % frame_step == 0))
+    return Subset(ds, np.flatnonzero(keep & (videos.expression[c, t] == videos.clip_label[c])))
+
+
+def identity_frames(videos, frame_step: int) -> ConcatDataset:
+    """Frames of the pretraining pool's held-out people (val + test identities; several clips each)."""
+    return ConcatDataset([FrameDataset(videos, s, frame_step=frame_step) for s in ("val", "test")])
+
+
+def embed_frames(backbone: nn.Module, cfg, dataset, device) -> tuple[np.ndarray, dict]:
+    """Frozen features (float32 [N, F]) and labels of a frame dataset, through the evaluation view."""
+    pre = functools.partial(plain_view, size=cfg.view_size)
+    return embed(backbone, dataset, device=device, preprocess=pre,
+                 label_keys=("expression", "identity", "clip", "valence", "arousal"))
+
+
+def evaluate(backbone: nn.Module, cfg, data: SSLFERData, seed: int, device) -> dict:
+    """Expression: linear probe (macro F1, accuracy) and ridge V/A (CCC, RMSE) on the evaluation set,
+    train identities -> test identities. Identity leakage: logistic and 1-NN identity probes on the
+    pretraining pool's held-out people, clip-disjoint split (the same people on both sides)."""
+    tr_x, tr = embed_frames(backbone, cfg, expression_frames(data.evaluation, "train", cfg.eval_frame_step), device)
+    te_x, te = embed_frames(backbone, cfg, expression_frames(data.evaluation, "test", cfg.eval_frame_step), device)
+    k = len(data.evaluation.classes)
+    probe = linear_probe(tr_x, tr["expression"], te_x, te["expression"], k, epochs=cfg.probe_epochs,
+                         lr=cfg.probe_lr, seed=seed, device=device)
+    va = ridge_probe(tr_x, np.stack([tr["valence"], tr["arousal"]], 1), te_x,
+                     np.stack([te["valence"], te["arousal"]], 1))
+    id_x, ids = embed_frames(backbone, cfg, identity_frames(data.pretrain, cfg.identity_frame_step), device)
+    leak = identity_leakage_probe(id_x, ids["identity"], groups=ids["clip"], seed=seed)
+    counts = np.bincount(te["expression"], minlength=k)
+    return {"F1": probe.macro_f1, "Acc": probe.accuracy, "V-CCC": va.ccc[0], "V-RMSE": va.rmse[0],
+            "A-CCC": va.ccc[1], "A-RMSE": va.rmse[1], "identity_probe_acc": leak.logistic_accuracy,
+            "identity_1nn_acc": leak.nn1_accuracy, "identity_chance": leak.chance,
+            "expr_majority": float(counts.max() / counts.sum()), "expr_uniform_chance": 1.0 / int((counts > 0).sum())}
+
+
+def mechanism_checks(row: dict, cfg, data: SSLFERData, seed: int = 0) -> dict:
+    """What the row's strategies do to positives and negatives, measured against the ground truth."""
+    if row["method"] not in ("ssl_fer",):
+        return {}
+    ds, collate, per_step = tuple_dataset(row, cfg, data, seed)
+    items = [ds[i] for i in range(min(len(ds), cfg.mechanism_tuples))]
+    batch = collate(items)
+    out = {}
+    if row["time_aug"]:
+        checks = tuple_label_checks(batch["anchor_expression"], batch["positive_expression"],
+                                    batch.get("neg_anchor_expression"))
+        out["timeaug_pos_same_expr"] = checks["positive_same"]
+        out["same_expr_chance"] = checks["chance_same"]
+        if "hardneg_differs" in checks:
+            out["hardneg_neg_differs_expr"] = checks["hardneg_differs"]
+    if row["mask_fn"]:
+        out.update(_maskfn_precision(row, cfg, batch, per_step, seed))
+    if row["face_swap"]:
+        out.update(_swap_oracle(cfg, data, batch))
+    return out
+
+
+def _maskfn_precision(row: dict, cfg, batch: dict, per_step: int, seed: int) -> dict:
+    """MaskFN's choices in training-sized batches: same expression / same identity as the anchor vs chance."""
+    method = build_method(row, cfg, seed, 1)
+    roles = method.strategies.roles()
+    hits = {"expr": [], "id": []}
+    for start in range(0, len(batch["clip"]) - per_step + 1, per_step):
+        sub = {k: v[start:start + per_step] for k, v in batch.items()}
+        masks, fn = method.contrast_masks(sub)
+        base = masks.neg_mask | fn
+        expr = torch.cat([sub[f"{r}_expression"] for r in roles])
+        ident = sub["identity"].repeat(len(roles))
+        hits["expr"].append(false_negative_precision(fn, base, expr))
+        hits["id"].append(false_negative_precision(fn, base, ident))
+    mean = lambda rows, key: float(np.mean([r[key] for r in rows]))   # noqa: E731
+    return {"maskfn_precision_expr": mean(hits["expr"], "precision"), "maskfn_chance_expr": mean(hits["expr"], "chance"),
+            "maskfn_same_identity": mean(hits["id"], "precision"), "maskfn_same_identity_chance": mean(hits["id"], "chance")}
+
+
+def _swap_oracle(cfg, data: SSLFERData, batch: dict) -> dict:
+    """FaceSwap (positive's expression on the donor's head) against the renderer's exact oracle."""
+    v, rows = data.pretrain, []
+    for i in range(min(cfg.swap_oracle_pairs, len(batch["clip"]))):
+        ca, ta = int(batch["clip"][i]), int(batch["positive_t"][i])
+        cb, tb = int(batch["donor_clip"][i]), int(batch["donor_t"][i])
+        oracle, oracle_lm = swap_frame(v, ca, ta, cb, tb)
+        errors, _ = swap_errors(np.asarray(v.frames[ca, ta]), v.landmarks[ca, ta], np.asarray(v.frames[cb, tb]),
+                                v.landmarks[cb, tb], oracle, oracle_lm, feather=cfg.swap_feather)
+        rows.append(errors)
+    m = mean_errors(rows)
+    return {"swap_pixel_mae_mask": m["pixel_mae_mask"], "no_swap_pixel_mae_mask": m["no_swap_pixel_mae_mask"],
+            "swap_landmark_nme": m["landmark_nme"]}

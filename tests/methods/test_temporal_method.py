@@ -1,0 +1,65 @@
+"""Temporal phase: CE ignores unlabelled/padded frames; video prediction = mean of overlapping windows."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from fer_lib.methods.temporal import TemporalClassifier, frame_features, predict_videos
+from fer_lib.models.temporal import TemporalEncoder
+
+
+class _CumSum(nn.Module):
+    """A toy model that mixes frames (cumulative sum over time), so window placement matters."""
+
+    def forward(self, x, padding=None):
+        return x.cumsum(dim=1)
+
+
+def test_predict_videos_averages_overlapping_windows_like_a_loop():
+    torch.manual_seed(0)
+    feats = torch.randn(11, 3)
+    vids = np.array(["a"] * 7 + ["b"] * 4)
+    got = predict_videos(_CumSum(), feats, vids, window=4, stride=2)
+    # reference loop: video a windows start at 0, 2, 3; video b one window at 0
+    expected = torch.zeros(11, 3)
+    count = torch.zeros(11, 1)
+    for lo, starts in ((0, (0, 2, 3)), (7, (0,))):
+        for s in starts:
+            expected[lo + s:lo + s + 4] += feats[lo + s:lo + s + 4].cumsum(0)
+            count[lo + s:lo + s + 4] += 1
+    assert torch.allclose(got, expected / count, atol=1e-6)
+
+
+def test_training_step_ignores_unlabelled_frames():
+    torch.manual_seed(0)
+    method = TemporalClassifier(TemporalEncoder(in_dim=5, num_classes=4, dim=8, heads=2, depth=1, dropout=0.0))
+    method.eval()
+    batch = {"features": torch.randn(2, 6, 5), "expression": torch.tensor([[0, 1, -1, 2, 3, 3], [1] * 6]),
+             "padding": torch.zeros(2, 6, dtype=torch.bool)}
+    loss, logs = method.training_step(batch)
+    logits = method(batch["features"], batch["padding"])
+    keep = batch["expression"] >= 0
+    assert loss.item() == pytest.approx(F.cross_entropy(logits[keep], batch["expression"][keep]).item(), rel=1e-5)
+    assert 0.0 <= logs["frame_acc"] <= 1.0
+
+
+def test_frame_features_batches_and_restores_mode():
+    encoder = nn.Sequential(nn.Flatten(), nn.Linear(3 * 4 * 4, 7))
+    images = torch.randint(0, 256, (10, 3, 4, 4), dtype=torch.uint8)
+    out = frame_features(encoder, images, batch_size=3)
+    assert out.shape == (10, 7) and encoder.training
+    assert torch.allclose(out, encoder(images.float() / 127.5 - 1.0), atol=1e-5)
+
+
+def test_weak_supervised_step_is_seeded_cross_entropy():
+    from fer_lib.augment.weak_strong import weak_augment
+    from fer_lib.methods.finetune_weak import WeakSupervised
+
+    torch.manual_seed(0)
+    clf = nn.Sequential(nn.Flatten(), nn.Linear(3 * 4 * 4, 3))
+    batch = {"image": torch.randint(0, 256, (5, 3, 4, 4), dtype=torch.uint8), "expression": torch.tensor([0, 1, 2, 0, 1])}
+    loss, logs = WeakSupervised(clf, seed=3).training_step(batch)
+    x = weak_augment(batch["image"], torch.Generator().manual_seed(3)).float() / 127.5 - 1.0
+    assert loss.item() == pytest.approx(F.cross_entropy(clf(x), batch["expression"]).item(), rel=1e-5)
