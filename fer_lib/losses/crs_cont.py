@@ -74,12 +74,15 @@ def softmax_instance_contrast(logits: Tensor, temperature: float = 0.07) -> Tens
 
 def crs_cont_loss(z: Tensor, logits: Tensor, coarse: Tensor, class_weight: Tensor | None = None,
                   temperature: float = 0.07, instance_weight: float = 0.4, instance_temperature: float = 0.07,
-                  ce_on_both_views: bool = False) -> tuple[Tensor, dict[str, Tensor]]:
+                  ce_weight: float = 1.0, ce_on_both_views: bool = False) -> tuple[Tensor, dict[str, Tensor]]:
     """The full CRS-CONT objective.
 
     z: [2B, D] projected embeddings (view 1 rows, then view 2); logits: [2B, K] coarse classifier outputs
-    on z; coarse: int [B] coarse labels; class_weight: [K] the weight vector (None = no weight vector);
+    on z; coarse: int [B] labels of the contrast (coarse groups; fine classes for a fine-label SupCon; image
+    ids give SimCLR, with ce_weight=0 as ids are no classifier targets); class_weight: [K] the weight vector
+    (None = no weight vector);
     instance_weight: lambda_inst (0.4 in the code; 0 removes the softmax-contrast term);
+    ce_weight: weight of the coarse cross-entropy (1 in the code; 0 leaves plain (weighted) SupCon);
     ce_on_both_views: False = cross-entropy on the first view's logits only, which is what the code does
     (the paper text is not available to say otherwise); True averages it over both views.
     Returns (loss, parts) with parts = {"supcon", "ce", "instance"} (detached scalars).
@@ -89,9 +92,11 @@ def crs_cont_loss(z: Tensor, logits: Tensor, coarse: Tensor, class_weight: Tenso
         raise ValueError(f"z {tuple(z.shape)} and logits {tuple(logits.shape)} must have 2B = {2 * b} rows")
     labels = coarse.repeat(2)                                                                         # [2B]
     supcon = weighted_supcon(z, labels, class_weight, temperature, temperature)
-    ce = F.cross_entropy(logits.float(), labels) if ce_on_both_views else F.cross_entropy(logits[:b].float(), coarse)
-    loss = supcon + ce
-    instance = torch.zeros((), device=z.device)
+    ce = instance = torch.zeros((), device=z.device)
+    loss = supcon
+    if ce_weight:
+        ce = F.cross_entropy(logits.float(), labels) if ce_on_both_views else F.cross_entropy(logits[:b].float(), coarse)
+        loss = loss + ce_weight * ce
     if instance_weight:
         instance = softmax_instance_contrast(logits, instance_temperature)
         loss = loss + instance_weight * instance

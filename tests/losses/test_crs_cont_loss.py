@@ -99,3 +99,19 @@ def test_full_loss_is_the_weighted_sum_of_its_terms():
     assert parts2["ce"].item() == pytest.approx(F.cross_entropy(logits, coarse.repeat(2)).item(), rel=1e-6)
     assert parts2["instance"].item() == 0.0
     assert both.item() == pytest.approx((parts2["supcon"] + parts2["ce"]).item(), rel=1e-6)
+
+
+def test_image_ids_as_labels_give_nt_xent():
+    """With unique ids per image, the weighted SupCon term is SimCLR's NT-Xent (other view = only positive)."""
+    g = torch.Generator().manual_seed(4)
+    z = torch.randn(8, 3, generator=g)
+    ids = torch.arange(4)
+    loss, parts = crs_cont_loss(z, torch.zeros(8, 4), ids, None, temperature=0.3, instance_weight=0.0,
+                                ce_weight=0.0)
+    assert parts["ce"].item() == 0.0
+    assert loss.item() == pytest.approx(_loop_supcon(z, ids.repeat(2), None, 0.3), rel=1e-5)
+    # NT-Xent as a cross-entropy over [other view, all non-self] (torch reference)
+    zn = F.normalize(z, dim=1)
+    sim = (zn @ zn.T / 0.3).masked_fill(torch.eye(8, dtype=torch.bool), float("-inf"))
+    target = torch.cat([torch.arange(4, 8), torch.arange(0, 4)])
+    assert loss.item() == pytest.approx(F.cross_entropy(sim, target).item(), rel=1e-5)
