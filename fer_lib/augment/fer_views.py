@@ -149,3 +149,14 @@ def fer_view(images: Tensor, cfg: FerViewConfig, generator: torch.Generator) -> 
 def fer_two_views(images: Tensor, cfg: FerViewConfig, generator: torch.Generator) -> Tensor:
     """Two independent views, stacked as SupCon expects: uint8 [B, 3, H, W] -> float [2B, 3, S, S] (view 1 then 2)."""
     return torch.cat([fer_view(images, cfg, generator), fer_view(images, cfg, generator)], dim=0)
+
+
+def fer_eval_view(images: Tensor, size: int, normalize: bool = True) -> Tensor:
+    """The deterministic evaluation view: uint8 [B, 3, H, W] -> float [B, 3, S, S] (antialiased resize,
+    ImageNet normalisation), the code's test transform Resize(S) for square faces."""
+    if images.dtype != torch.uint8 or images.dim() != 4 or images.shape[1] != 3:
+        raise ValueError(f"fer_eval_view expects uint8 [B, 3, H, W] images, got {images.dtype} {tuple(images.shape)}")
+    x = images.float() / 255.0
+    if x.shape[-2:] != (size, size):
+        x = TF.resize(x, [size, size], antialias=True)
+    return TF.normalize(x, list(IMAGENET_MEAN), list(IMAGENET_STD)) if normalize else x

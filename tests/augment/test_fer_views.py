@@ -88,3 +88,14 @@ def test_view_flip_and_grey_probabilities():
 def test_view_rejects_float_input():
     with pytest.raises(ValueError, match="uint8"):
         fer_view(torch.zeros(2, 3, 8, 8), FerViewConfig(size=8), torch.Generator())
+
+
+def test_eval_view_resizes_and_normalises():
+    from fer_lib.augment.fer_views import fer_eval_view
+
+    imgs = _images(2, 10, 10)
+    torch.testing.assert_close(fer_eval_view(imgs, 10, normalize=False), imgs.float() / 255)
+    big = fer_eval_view(torch.full((1, 3, 8, 8), 128, dtype=torch.uint8), 16)
+    torch.testing.assert_close(big[0, :, 0, 0], (torch.full((3,), 128 / 255) - torch.tensor([0.485, 0.456, 0.406]))
+                               / torch.tensor([0.229, 0.224, 0.225]))
+    assert big.shape == (1, 3, 16, 16)
