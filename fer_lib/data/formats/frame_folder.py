@@ -1,0 +1,140 @@
+"""Frame folders + an annotation CSV: the layout of DFEW, FERV39k and MAFW as MAE-DFER reads them.
+
+The annotation file is space-separated with no header, one clip per line::
+
+    <frame_dir> <label>
+
+``frame_dir`` is relative to ``root`` (or absolute); it holds the clip's frames as image files
+(``00001.jpg`` ...). Frames are ordered by their *names* in natural order (``2.jpg`` before
+``10.jpg``), never in the file system's (``glob``) order. ``label`` is an integer index into the
+dataset's class order (``fer_lib.data.labels``); ``label_offset`` handles 1-based release files.
+Every problem names the file and line it comes from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
+
+
+@dataclass(frozen=True)
+class ClipEntry:
+    """One annotated clip: its frame folder, label index, and where it was declared."""
+
+    frame_dir: Path
+    label: int
+    source: str  # "<csv>:<line>"
+
+
+def natural_key(name: str) -> list:
+    """Sort key that orders embedded numbers numerically: 'f2' < 'f10'."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def read_annotations(csv_path: str | Path, classes: tuple[str, ...], root: str | Path | None = None,
+                     label_offset: int = 0, check_folders: bool = True) -> list[ClipEntry]:
+    """Parse ``<frame_dir> <label>`` lines; raise naming the file and line for any bad one.
+
+    label_offset: subtracted from each label (1 for the 1-based DFEW release files).
+    """
+    csv_path = Path(csv_path)
+    if not csv_path.exists():
+        raise FileNotFoundError(f"annotation file {csv_path} does not exist")
+    root = Path(root) if root is not None else csv_path.parent
+    entries = []
+    for number, line in enumerate(csv_path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{csv_path}:{number}"
+        parts = line.split()
+        if len(parts) != 2:
+            raise ValueError(f"{where}: expected '<frame_dir> <label>', got {line!r}")
+        try:
+            label = int(parts[1]) - label_offset
+        except ValueError:
+            raise ValueError(f"{where}: label {parts[1]!r} is not an integer") from None
+        if not 0 <= label < len(classes):
+            raise ValueError(f"{where}: label {parts[1]} is outside the {len(classes)} classes {classes}"
+                             f" (label_offset={label_offset})")
+        frame_dir = Path(parts[0]) if Path(parts[0]).is_absolute() else root / parts[0]
+        if check_folders and not frame_dir.is_dir():
+            raise FileNotFoundError(f"{where}: frame folder {frame_dir} does not exist")
+        entries.append(ClipEntry(frame_dir, label, where))
+    if not entries:
+        raise ValueError(f"{csv_path}: no clips listed")
+    return entries
+
+
+def list_frames(frame_dir: Path, source: str = "") -> list[Path]:
+    """The clip's image files in natural name order; an empty folder is an error."""
+    frames = sorted((p for p in Path(frame_dir).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES),
+                    key=lambda p: natural_key(p.name))
+    if not frames:
+        raise FileNotFoundError(f"{source + ': ' if source else ''}frame folder {frame_dir} holds no images")
+    return frames
+
+
+def read_rgb(path: Path, size: int | None = None) -> np.ndarray:
+    """Read an image as RGB uint8 [H, W, 3] (optionally resized to size x size); unreadable = error naming it."""
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise OSError(f"cannot read image {path} (missing, empty or corrupt)")
+    if size is not None and image.shape[:2] != (size, size):
+        image = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def sample_indices(n_frames: int, num_frames: int, stride: int, rng: np.random.Generator | None = None) -> np.ndarray:
+    """MAE-DFER's clip sampling: ``num_frames`` indices by linspace over a ``num_frames*stride`` window.
+
+    The window starts at random with ``rng`` (training) or in the middle without (testing). A clip
+    shorter than the window is covered by linspace over the whole clip; a clip shorter than
+    ``num_frames`` repeats its last frame (the paper's padding rule). Returns int64 [num_frames].
+    """
+    if n_frames < 1:
+        raise ValueError("a clip needs at least one frame")
+    window = num_frames * stride
+    if n_frames >= window:
+        start = int(rng.integers(0, n_frames - window + 1)) if rng is not None else (n_frames - window) // 2
+        return np.linspace(start, start + window - 1, num_frames).round().astype(np.int64)
+    if n_frames >= num_frames:
+        return np.linspace(0, n_frames - 1, num_frames).round().astype(np.int64)
+    return np.concatenate([np.arange(n_frames), np.full(num_frames - n_frames, n_frames - 1)]).astype(np.int64)
+
+
+class FrameFolderClips:
+    """A map-style dataset over annotated frame folders -> dict(video uint8 [T, 3, H, W], label, path).
+
+    No random augmentation here: with ``seed`` set, the temporal window is drawn per (epoch, index)
+    so epochs differ yet runs repeat; call ``set_epoch`` between epochs.
+    """
+
+    def __init__(self, csv_path: str | Path, classes: tuple[str, ...], root: str | Path | None = None,
+                 num_frames: int = 16, stride: int = 4, size: int | None = 160, label_offset: int = 0,
+                 seed: int | None = None):
+        self.entries = read_annotations(csv_path, classes, root, label_offset)
+        self.classes, self.num_frames, self.stride, self.size, self.seed = classes, num_frames, stride, size, seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, index: int) -> dict:
+        import torch
+
+        entry = self.entries[index]
+        frames = list_frames(entry.frame_dir, entry.source)
+        rng = None if self.seed is None else np.random.default_rng([self.seed, self.epoch, index])
+        picks = sample_indices(len(frames), self.num_frames, self.stride, rng)
+        video = np.stack([read_rgb(frames[i], self.size) for i in picks])  # [T, H, W, 3]
+        return {"video": torch.from_numpy(video).permute(0, 3, 1, 2).contiguous(), "label": entry.label,
+                "path": str(entry.frame_dir)}

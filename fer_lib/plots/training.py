@@ -1,0 +1,74 @@
+"""Training figures: loss/metric curves from ``fit`` histories and a confusion-matrix heat map.
+
+Functions take plain data and return a matplotlib ``Figure``; they never train.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+
+def plot_training_curves(histories: Mapping[str, Sequence[Mapping[str, float]]], keys: Sequence[str] = ("loss",),
+                         *, x: str = "step", logy: bool = False, title: str | None = None) -> Figure:
+    """One panel per key in ``keys``, one line per run: ``histories`` = {run label: fit's history list}.
+
+    Each history entry is a dict with ``x`` (default "step") and the keys; entries lacking a key are
+    skipped for that panel. A key missing from every entry of every run is an error.
+    """
+    if not histories:
+        raise ValueError("plot_training_curves: no histories given")
+    fig = Figure(figsize=(4.2 * len(keys), 3.2), layout="constrained")
+    axes = fig.subplots(1, len(keys), squeeze=False)[0]
+    for ax, key in zip(axes, keys):
+        drawn = 0
+        for label, history in histories.items():
+            pts = [(h[x], h[key]) for h in history if key in h and x in h]
+            if pts:
+                xs, ys = zip(*pts)
+                ax.plot(xs, ys, label=label, lw=1.4)
+                drawn += 1
+        if drawn == 0:
+            raise KeyError(f"plot_training_curves: no history has both {x!r} and {key!r}")
+        ax.set_xlabel(x)
+        ax.set_ylabel(key)
+        if logy:
+            ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_confusion(cm: np.ndarray, class_names: Sequence[str], *, normalize: bool = True,
+                   title: str | None = None, cmap: str = "Blues") -> Figure:
+    """Heat map of a confusion matrix [K, K] (rows = true, columns = predicted), as from
+    ``fer_lib.metrics.classification.confusion``; ``normalize`` shows row-wise recall (empty rows stay 0)."""
+    cm = np.asarray(cm, dtype=float)
+    k = len(class_names)
+    if cm.shape != (k, k):
+        raise ValueError(f"plot_confusion: matrix of shape {cm.shape} does not fit {k} class names")
+    shown = cm
+    if normalize:
+        rows = cm.sum(1, keepdims=True)
+        shown = np.divide(cm, rows, out=np.zeros_like(cm), where=rows > 0)
+    fig = Figure(figsize=(0.55 * k + 2.2, 0.55 * k + 1.6), layout="constrained")
+    ax = fig.subplots()
+    im = ax.imshow(shown, cmap=cmap, vmin=0, vmax=1 if normalize else None)
+    fig.colorbar(im, ax=ax, shrink=0.8)
+    ax.set_xticks(range(k), class_names, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(k), class_names, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    limit = shown.max() if shown.size else 0
+    for i in range(k):
+        for j in range(k):
+            text = f"{shown[i, j]:.2f}" if normalize else f"{int(cm[i, j])}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                    color="white" if shown[i, j] > 0.6 * limit else "black")
+    if title:
+        ax.set_title(title)
+    return fig

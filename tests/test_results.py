@@ -1,0 +1,57 @@
+import json
+import math
+
+import numpy as np
+import pytest
+
+from fer_lib.results import Run, atomic_write_json, format_mean_std, load_results, mean_std, side_by_side
+
+
+def test_run_saves_atomically_with_provenance(tmp_path):
+    run = Run("demo", "smoke", config={"lr": 0.1}, seeds=[0, 1], data="synthetic", device="cpu")
+    with run.stage("train"):
+        pass
+    run.add_table("rows", [{"method": "a", "f1": np.float32(0.5)}])
+    run.add_metrics(loss=float("nan"), acc=np.float64(0.25))
+    path = run.save(tmp_path)
+    assert path == tmp_path / "smoke" / "demo.json"
+    back = load_results("demo", "smoke", tmp_path)
+    assert back["tables"]["rows"] == [{"method": "a", "f1": 0.5}]
+    assert back["metrics"] == {"loss": None, "acc": 0.25}, "NaN is stored as null, never as invalid JSON"
+    assert back["config"] == {"lr": 0.1} and back["seeds"] == [0, 1] and "train" in back["stages_s"]
+    assert run.source_label == "this run (smoke, synthetic, cpu)"
+    assert [p.name for p in (tmp_path / "smoke").iterdir()] == ["demo.json"], "no temporary file left behind"
+
+
+def test_failed_write_keeps_previous_file(tmp_path):
+    target = tmp_path / "r.json"
+    atomic_write_json(target, {"a": 1})
+
+    class Unserialisable:
+        pass
+
+    with pytest.raises(TypeError):
+        atomic_write_json(target, {"a": Unserialisable()})
+    assert json.loads(target.read_text()) == {"a": 1}
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_missing_results_names_the_command(tmp_path):
+    with pytest.raises(FileNotFoundError, match="fer_lib.runner run --profile smoke nothing"):
+        load_results("nothing", "smoke", tmp_path)
+
+
+def test_mean_std_matches_numpy():
+    values = [0.5, 0.7, 0.9]
+    mean, std = mean_std(values)
+    assert mean == pytest.approx(0.7) and std == pytest.approx(np.std(values, ddof=1))
+    assert format_mean_std(values, scale=100) == "70.0 ± 20.0"
+    assert mean_std([0.3]) == (0.3, 0.0)
+
+
+def test_side_by_side_labels_every_column():
+    frame = side_by_side([{"m": "a", "f1": 1}], [{"m": "a", "f1": 2}, {"m": "b", "f1": 3}], "m", ["f1"],
+                         "paper", "this run")
+    assert list(frame.columns) == [("f1", "paper"), ("f1", "this run")]
+    assert frame.loc["b", ("f1", "paper")] == "" and frame.loc["b", ("f1", "this run")] == 3
+    assert not math.isnan(frame.loc["a", ("f1", "this run")])
