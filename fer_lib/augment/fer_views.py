@@ -7,7 +7,9 @@ ColorJitter(0.4, 0.4, 0.4, 0.1) with p=.8 -> Grayscale(3 channels) with p=.2 -> 
 torchvision's transforms draw one set of parameters per call, i.e. per image inside a Dataset; here every
 parameter is drawn per sample from a seeded ``torch.Generator`` (on the CPU, then moved) and applied to the
 whole batch at once on its device. The crop uses ``torchvision.ops.roi_align`` (bilinear, one sample per
-output pixel), the colour ops the same blends as ``torchvision.transforms.v2.functional`` (tested equal).
+output pixel), the colour ops the same blends and HSV maths as ``torchvision.transforms.v2.functional``
+(tested equal per image). Unlike a fixed order, the four jitter ops run in a random order per sample,
+as torchvision's ColorJitter does per call.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import torch
 import torchvision.transforms.v2.functional as TF
 from torch import Tensor
 from torchvision.ops import roi_align
+from torchvision.transforms.v2.functional._color import _hsv_to_rgb, _rgb_to_hsv  # torchvision's own HSV maths
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -109,8 +112,10 @@ def color_jitter(images: Tensor, factors: Tensor, order: Tensor) -> Tensor:
                 x = _blend(x, mean, f)
             elif op == 2:
                 x = _blend(x, TF.rgb_to_grayscale(x), f)
-            else:
-                x = torch.stack([TF.adjust_hue(img, float(h)) for img, h in zip(x, f)])
+            else:  # adjust_hue with one shift per sample: rotate H in HSV space
+                hsv = _rgb_to_hsv(x)
+                hue = (hsv[:, 0] + f.to(x)[:, None, None]) % 1.0
+                x = _hsv_to_rgb(torch.stack([hue, hsv[:, 1], hsv[:, 2]], dim=1))
             out = out.index_copy(0, rows, x)
     return out
 
