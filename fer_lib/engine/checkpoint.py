@@ -47,7 +47,8 @@ def fingerprint(model: nn.Module, config: dict | None = None) -> str:
     """sha256 over the class name, every state-dict entry's (name, shape, dtype) and the JSON config."""
     h = hashlib.sha256(model_class_name(model).encode())
     for name, value in sorted(model.state_dict().items()):
-        h.update(f"{name}:{tuple(value.shape)}:{value.dtype};".encode())
+        desc = f"{tuple(value.shape)}:{value.dtype}" if isinstance(value, torch.Tensor) else type(value).__name__
+        h.update(f"{name}:{desc};".encode())
     h.update(json.dumps(config, sort_keys=True, default=str).encode())
     return h.hexdigest()
 
@@ -86,13 +87,29 @@ def safe_load(path: str | Path) -> dict:
     return payload
 
 
+def _shape(value) -> tuple | str:
+    """Tensor shape, or the type name of a non-tensor entry (a module's ``get_extra_state``)."""
+    return tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+
+
+def _to_cpu(value):
+    """Detached CPU copy of tensors, recursively through the dicts/lists of extra state."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict):
+        return {k: _to_cpu(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_cpu(v) for v in value)
+    return value
+
+
 def check_state_dict(path: Path, model: nn.Module, state: dict[str, torch.Tensor], what: str = "model") -> None:
     """Raise :class:`CheckpointMismatchError` listing missing/unexpected keys and shape mismatches."""
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
-    shapes = [f"{k}: checkpoint {tuple(state[k].shape)} vs {what} {tuple(own[k].shape)}"
-              for k in sorted(set(own) & set(state)) if tuple(own[k].shape) != tuple(state[k].shape)]
+    shapes = [f"{k}: checkpoint {_shape(state[k])} vs {what} {_shape(own[k])}"
+              for k in sorted(set(own) & set(state)) if _shape(own[k]) != _shape(state[k])]
     problems = []
     if missing:
         problems.append(f"{len(missing)} missing key(s) {missing[:5]}")
@@ -113,7 +130,7 @@ def save_checkpoint(path: str | Path, model: nn.Module, *, config: dict | None =
         "model_class": model_class_name(model),
         "fingerprint": fingerprint(model, config),
         "config": json.dumps(config, sort_keys=True, default=str),
-        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "model": {k: _to_cpu(v) for k, v in model.state_dict().items()},
         "trainer": trainer or {},
     }
     return atomic_torch_save(payload, path)

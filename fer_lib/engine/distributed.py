@@ -3,12 +3,13 @@
 Launch a script (or a chapter exported to a script) on every GPU of one machine with::
 
     torchrun --standalone --nproc_per_node=8 my_train.py          # CUDA: nccl backend
-    torchrun --standalone --nproc_per_node=2 my_train.py          # CPU: gloo backend (what the tests use)
+    torchrun --standalone --nproc_per_node=2 my_train.py          # CPU: gloo backend
 
-In the script, call :func:`init_from_env` once before building the loader and calling
-``fer_lib.engine.trainer.fit``; ``fit`` then shards the data with :class:`ShardedSampler`, averages
-gradients across processes after each backward, all-reduces the logged loss, and lets only rank 0 write
-checkpoints. ``batch_size`` passed to ``fit`` is per process: global batch = batch_size x world size.
+(the tests start the same 2-process gloo group with torch.multiprocessing and the env vars torchrun sets).
+In the script, call ``info = init_from_env()`` once, then ``fit(..., device=info.device)``; ``fit`` then
+shards the data with :class:`ShardedSampler`, averages gradients across processes after each backward,
+all-reduces the logged loss, and lets only rank 0 write checkpoints. ``batch_size`` passed to ``fit`` is
+per process: global batch = batch_size x world size.
 
 Differences from wrapping in ``DistributedDataParallel``: gradients are averaged explicitly (one flat
 all-reduce per optimizer step) so that a method with two optimisers (teacher-student) can step each
@@ -84,10 +85,12 @@ def barrier() -> None:
 class ShardedSampler:
     """Seeded, per-epoch shuffled indices, sharded over processes (a DistributedSampler equivalent).
 
-    Epoch ``e``'s order is a permutation from ``torch.Generator().manual_seed(seed + e)`` (identical in
-    every process); it is padded by repetition (``drop_last=False``) or truncated (``drop_last=True``) to a
-    multiple of ``world_size``, and process ``rank`` takes ``order[rank::world_size]``. So the union over
-    processes of batch i (batch_size b each) is exactly batch i of a single process with batch b x world.
+    Epoch ``e``'s order is a permutation from ``torch.Generator().manual_seed(seed * 1_000_003 + e)``
+    (identical in every process; unlike DistributedSampler's ``seed + e``, run seed 1 does not replay
+    run seed 0's epoch order shifted by one); it is padded by repetition (``drop_last=False``) or
+    truncated (``drop_last=True``) to a multiple of ``world_size``, and process ``rank`` takes
+    ``order[rank::world_size]``. So the union over processes of batch i (batch_size b each) is exactly
+    batch i of a single process with batch b x world.
     Call :meth:`set_epoch` before iterating.
     """
 
@@ -110,7 +113,8 @@ class ShardedSampler:
 
     def __iter__(self) -> Iterator[int]:
         if self.shuffle:
-            order = torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed + self.epoch)).tolist()
+            gen = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch)
+            order = torch.randperm(self.n, generator=gen).tolist()
         else:
             order = list(range(self.n))
         total = len(self) * self.world_size

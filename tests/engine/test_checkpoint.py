@@ -74,3 +74,54 @@ def test_channels_last_and_misuse(tmp_path):
         fit(m, Images(), optimizers=opt, batch_size=4, max_steps=1, device="cpu", resume=tmp_path / "nope.pt")
     with pytest.raises(ValueError, match="no batch of 16"):
         fit(m, Images(), optimizers=opt, batch_size=16, max_steps=1, device="cpu")
+
+
+class GenState(nn.Module):
+    """A generator kept in the state dict through get_extra_state (as the SSL methods' augment RNG)."""
+
+    def __init__(self, seed):
+        super().__init__()
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def get_extra_state(self):
+        return {"generator": self.generator.get_state()}
+
+    def set_extra_state(self, state):
+        self.generator.set_state(state["generator"])
+
+
+class WithExtraState(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin, self.rng = nn.Linear(3, 1), GenState(3)
+
+    def training_step(self, batch):
+        noise = torch.rand(batch["x"].shape, generator=self.rng.generator)
+        return self.lin(batch["x"] + noise).pow(2).mean(), {}
+
+
+class Xs(torch.utils.data.Dataset):
+    def __len__(self):
+        return 12
+
+    def __getitem__(self, i):
+        return {"x": torch.arange(3.0) * i / 12}
+
+
+def test_extra_state_modules_save_and_resume_exactly(tmp_path):
+    def run(ckpt_dir, steps, resume=False):
+        torch.manual_seed(0)
+        m = WithExtraState()
+        fit(m, Xs(), optimizers=torch.optim.SGD(m.parameters(), lr=0.1), batch_size=4, max_steps=steps,
+            device="cpu", progress=False, checkpoint_dir=ckpt_dir, resume=resume)
+        return m
+
+    ref = run(tmp_path / "a", 5)
+    run(tmp_path / "b", 2)
+    resumed = run(tmp_path / "b", 5, resume=True)
+    assert torch.equal(ref.lin.weight, resumed.lin.weight)
+    assert torch.equal(ref.rng.generator.get_state(), resumed.rng.generator.get_state())
+    with pytest.raises(CheckpointMismatchError, match="WithExtraState"):
+        from fer_lib.engine.checkpoint import load_checkpoint
+
+        load_checkpoint(tmp_path / "a" / "last.pt", Method())

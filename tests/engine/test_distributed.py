@@ -81,10 +81,11 @@ def test_two_process_gloo_matches_single_process(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     out = str(tmp_path / "ddp.pt")
-    # fork: the children reuse the imported torch (spawn would re-import it, ~5 s each on 2 cores)
+    # the single-process reference first: its first optimizer step imports torch's lazy modules, which the
+    # forked children then inherit (fork, not spawn: spawn would re-import torch, ~5 s each on 2 cores)
+    single_state, single_losses = _run(8, 1, 6)
     mp.start_processes(_worker, args=(2, port, out), nprocs=2, join=True, start_method="fork")
     ddp = torch.load(out, weights_only=True)
-    single_state, single_losses = _run(8, 1, 6)
     for k, v in single_state.items():
         torch.testing.assert_close(ddp["state"][k], v, rtol=1e-5, atol=1e-6)
     assert ddp["losses"] == pytest.approx(single_losses, rel=1e-5)
