@@ -21,11 +21,15 @@ import torch
 from torch import nn
 
 from fer_lib.augment.fer_views import fer_eval_view
+from fer_lib.data.imbalanced_sampler import ImbalancedSampler
 from fer_lib.data.labels import coarse_labels
 from fer_lib.engine.features import embed
-from fer_lib.methods.probe import linear_probe, ridge_probe
+from fer_lib.engine.optim import param_groups, warmup_cosine
+from fer_lib.engine.trainer import fit, steps_per_epoch
+from fer_lib.methods.probe import LinearProbe, ProbeResult, linear_probe, ridge_probe
+from fer_lib.metrics.classification import accuracy, macro_f1
 
-__all__ = ["Target", "embed_sets", "evaluate_targets"]
+__all__ = ["Target", "embed_sets", "evaluate_targets", "imbalanced_linear_probe"]
 
 
 @dataclass(frozen=True)
@@ -71,10 +75,39 @@ def _labels(labels: dict[str, np.ndarray], target: Target, which: str) -> np.nda
     return np.stack([labels[k] for k in keys], axis=1) if target.label == "va" else labels[keys[0]]
 
 
+def imbalanced_linear_probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray,
+                            num_classes: int, *, epochs: int = 100, lr: float = 1e-2, weight_decay: float = 1e-4,
+                            batch_size: int = 64, warmup_epochs: int = 2, seed: int = 0,
+                            device: str | torch.device = "cpu") -> ProbeResult:
+    """:func:`fer_lib.methods.probe.linear_probe` with the authors' ``ImbalancedDatasetSampler``: each epoch
+    draws N training items with replacement, item i with probability ~ 1 / count(class of i).
+
+    (Same probe, optimiser and schedule as ``linear_probe``; only the data order differs. Should
+    ``linear_probe`` gain a ``sampler=`` argument, this becomes a call to it.)
+    """
+    torch.manual_seed(seed)
+    probe = LinearProbe(train_x.mean(0), train_x.std(0), num_classes)
+    data = torch.utils.data.StackDataset(x=torch.as_tensor(np.asarray(train_x, np.float32)),
+                                         y=torch.as_tensor(np.asarray(train_y, np.int64)))
+    batch_size = min(batch_size, len(data))
+    total = epochs * steps_per_epoch(len(data), batch_size)
+    opt = torch.optim.AdamW(param_groups(probe, weight_decay), lr=lr)
+    sched = warmup_cosine(opt, min(warmup_epochs * steps_per_epoch(len(data), batch_size), total), total)
+    fit(probe, data, optimizers=opt, schedulers=sched, batch_size=batch_size, epochs=epochs, device=device,
+        seed=seed, sampler=ImbalancedSampler(train_y, seed), progress=False, desc="linear probe (imbalanced sampler)")
+    probe.eval()
+    with torch.no_grad():
+        pred = probe(torch.as_tensor(np.asarray(test_x, np.float32)).to(probe.mean.device)).argmax(1).cpu().numpy()
+    return ProbeResult(accuracy(test_y, pred), macro_f1(test_y, pred, num_classes), pred)
+
+
 def evaluate_targets(features: dict, targets: tuple[Target, ...], seed: int = 0, probe_epochs: int = 50,
-                     probe_lr: float = 1e-2, ridge_alpha: float = 1.0,
+                     probe_lr: float = 1e-2, ridge_alpha: float = 1.0, imbalanced_sampler: bool = False,
                      device: str | torch.device = "cpu") -> list[dict]:
     """Fit one read-out per target on frozen ``features`` (from :func:`embed_sets`).
+
+    imbalanced_sampler: train the classification layers with :func:`imbalanced_linear_probe` (the authors
+    do so for AffectNet) instead of plain shuffling.
 
     Returns one row per target: classification {"target", "accuracy", "macro_f1"}; V/A
     {"target", "valence_ccc", "arousal_ccc", "valence_rmse", "arousal_rmse"}.
@@ -92,7 +125,8 @@ def evaluate_targets(features: dict, targets: tuple[Target, ...], seed: int = 0,
             rows.append({"target": target.name, "valence_ccc": float(res.ccc[0]), "arousal_ccc": float(res.ccc[1]),
                          "valence_rmse": float(res.rmse[0]), "arousal_rmse": float(res.rmse[1])})
         else:
-            res = linear_probe(xtr, ytr, xte, yte, target.num_classes, epochs=probe_epochs, lr=probe_lr,
-                               seed=seed, device=device)
+            probe = imbalanced_linear_probe if imbalanced_sampler else linear_probe
+            res = probe(xtr, ytr, xte, yte, target.num_classes, epochs=probe_epochs, lr=probe_lr, seed=seed,
+                        device=device)
             rows.append({"target": target.name, "accuracy": res.accuracy, "macro_f1": res.macro_f1})
     return rows

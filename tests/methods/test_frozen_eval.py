@@ -86,3 +86,20 @@ def test_coarse_view_hides_fine_labels():
         CoarseLabelled(base, ("neutral", "smirk"))
     with pytest.raises(ValueError, match="unknown groups"):
         CoarseLabelled(base, ("neutral",), {"neutral": "calm"})
+
+
+def test_imbalanced_sampler_probe_lifts_the_minority_class():
+    """A rare class whose region overlaps the majority: the inverse-frequency sampler recalls it more."""
+    from fer_lib.methods.frozen_eval import imbalanced_linear_probe
+    from fer_lib.methods.probe import linear_probe
+
+    rng = np.random.default_rng(0)
+    y = np.array([0] * 570 + [1] * 30)
+    x = (rng.normal(0, 1, (600, 2)) + np.where(y[:, None] == 1, 1.2, 0.0)).astype(np.float32)
+    yt = np.array([0] * 200 + [1] * 200)
+    xt = (rng.normal(0, 1, (400, 2)) + np.where(yt[:, None] == 1, 1.2, 0.0)).astype(np.float32)
+    plain = linear_probe(x, y, xt, yt, 2, epochs=10)
+    balanced = imbalanced_linear_probe(x, y, xt, yt, 2, epochs=10)
+    recall = lambda p: (p.predictions[yt == 1] == 1).mean()
+    assert recall(plain) < 0.3 < 0.6 < recall(balanced)
+    assert balanced.macro_f1 > plain.macro_f1
