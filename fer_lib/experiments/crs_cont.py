@@ -43,6 +43,7 @@ class Config:
     # frozen evaluation (code: Linear(512, K) on frozen pooled features)
     probe_epochs: int = 100
     probe_lr: float = 1e-2
+    probe_batch_size: int = 128
     ridge_alpha: float = 1.0
     frame_step: int = 1
     sweep_weights: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0)   # negative-group weights for the figure

@@ -102,10 +102,11 @@ def imbalanced_linear_probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np
 
 
 def evaluate_targets(features: dict, targets: tuple[Target, ...], seed: int = 0, probe_epochs: int = 50,
-                     probe_lr: float = 1e-2, ridge_alpha: float = 1.0, imbalanced_sampler: bool = False,
-                     device: str | torch.device = "cpu") -> list[dict]:
+                     probe_lr: float = 1e-2, probe_batch_size: int = 128, ridge_alpha: float = 1.0,
+                     imbalanced_sampler: bool = False, device: str | torch.device = "cpu") -> list[dict]:
     """Fit one read-out per target on frozen ``features`` (from :func:`embed_sets`).
 
+    probe_batch_size: 128 as in the authors' retrain.py.
     imbalanced_sampler: train the classification layers with :func:`imbalanced_linear_probe` (the authors
     do so for AffectNet) instead of plain shuffling.
 
@@ -126,7 +127,7 @@ def evaluate_targets(features: dict, targets: tuple[Target, ...], seed: int = 0,
                          "valence_rmse": float(res.rmse[0]), "arousal_rmse": float(res.rmse[1])})
         else:
             probe = imbalanced_linear_probe if imbalanced_sampler else linear_probe
-            res = probe(xtr, ytr, xte, yte, target.num_classes, epochs=probe_epochs, lr=probe_lr, seed=seed,
-                        device=device)
+            res = probe(xtr, ytr, xte, yte, target.num_classes, epochs=probe_epochs, lr=probe_lr,
+                        batch_size=probe_batch_size, seed=seed, device=device)
             rows.append({"target": target.name, "accuracy": res.accuracy, "macro_f1": res.macro_f1})
     return rows
