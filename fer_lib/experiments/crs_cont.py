@@ -94,3 +94,14 @@ TARGETS = (
     Target("CK+-like 8 (lab; probe trained on AffectNet-like)", "affectnet/train", "lab/ck", "expression", 8),
 )
 FINE_TARGET = "AffectNet-like 8"        # the fine-grained target of the weight sweep figure
+
+# The claims the reading checks: (claim, row A, row B, targets on which A should beat B).
+_SEEN = ("RAF-like 7", "AffectNet-like 8")
+_CROSS = ("FER2013-like 7 (unseen domain)", "CK+-like 8 (lab; probe trained on AffectNet-like)")
+CLAIMS = (
+    ("the weight vector helps fine-grained targets", "crs_cont", "no_weight", _SEEN + _CROSS),
+    ("the softmax-contrast term helps", "crs_cont", "no_softmax_contrast", _SEEN + _CROSS),
+    ("coarse labels give a better frozen encoder than no labels (SimCLR)", "crs_cont", "simclr", _SEEN + _CROSS),
+    ("coarse labels vs fine labels in the same SupCon", "crs_cont", "fine_supcon", _SEEN + _CROSS),
+    ("frozen CRS-CONT vs a supervised cross-entropy encoder", "crs_cont", "supervised_ce", _SEEN + _CROSS),
+)
