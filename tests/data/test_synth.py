@@ -145,11 +145,12 @@ def test_landmarks_follow_pose_and_the_rendered_face():
     assert marks.shape == (N_LANDMARKS, 2)
 
 
+@pytest.mark.slow
 def test_domain_priors_are_what_they_claim():
     for name in ("vox", "affectnet", "affwild2", "lab"):
         dom = DOMAINS[name]
-        clips, frames = class_frequencies(SynthConfig(domain=name, frames_per_clip=4), 1500)
-        assert np.abs(clips - np.asarray(dom.priors)).max() < 0.04, name
+        clips, frames = class_frequencies(SynthConfig(domain=name, frames_per_clip=4), 1000)
+        assert np.abs(clips - np.asarray(dom.priors)).max() < 0.045, name
         assert frames[dom.classes.index("neutral")] > clips[dom.classes.index("neutral")]   # onsets, offsets
     assert DOMAINS["vox"].prior("neutral") > 0.5
     aff = DOMAINS["affectnet"]
@@ -185,3 +186,15 @@ def test_domain_presets_are_validated():
         SynthConfig(domain="nope")
     with pytest.raises(ValueError, match="size must be within"):
         SynthConfig(size=512)
+
+
+def test_expression_grid_and_render_speed():
+    from fer_lib.data.synth import STATES, expression_grid, render_speed
+
+    grid = expression_grid(SMALL, [0, 1], STATES, size=32)
+    assert grid.shape == (2, len(STATES), 32, 32, 3) and grid.dtype == np.uint8
+    assert np.array_equal(grid[0, 0], render_frame(identity_of(SMALL, 0), identity_of(SMALL, 0).resting_aus,
+                                                   size=32)[0])
+    assert np.abs(grid[:, 1].astype(int) - grid[:, 0].astype(int)).sum() > 0      # happy differs from neutral
+    wall, cpu = render_speed(dataclasses.replace(SMALL, n_identities=2), workers=1)
+    assert wall > 0 and cpu > 0

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fer_lib.data.synth.domains import Domain
-from fer_lib.data.synth.expression import N_AUS, VA_ANCHORS, other_aus, other_va, prototype
+from fer_lib.data.synth.expression import VA_ANCHORS, other_aus, other_va, prototype
 from fer_lib.data.synth.identity import Identity
 from fer_lib.data.synth.landmarks import FACE_CENTRE
 
@@ -174,12 +174,3 @@ def sample_clip(rng: np.random.Generator, domain: Domain, identity: Identity, n_
     return ClipFactors(clip_label, expression, phase, intensity, aus, valence, arousal, blink, pose, gaze,
                        centre, scale)
 
-
-def assert_consistent(f: ClipFactors) -> None:
-    """Shapes agree across a clip's arrays (cheap guard used by the cache)."""
-    T = f.expression.shape[0]
-    for name in ("phase", "intensity", "valence", "arousal", "blink", "scale"):
-        if getattr(f, name).shape != (T,):
-            raise ValueError(f"clip factor {name} has shape {getattr(f, name).shape}, expected ({T},)")
-    if f.aus.shape != (T, N_AUS) or f.pose.shape != (T, 3) or f.gaze.shape != (T, 2):
-        raise ValueError("clip factors aus/pose/gaze have inconsistent shapes")
