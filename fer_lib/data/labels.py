@@ -106,3 +106,22 @@ def coarse_labels(labels: np.ndarray, order: tuple[str, ...], mapping: dict[str,
         raise ValueError(f"coarse mapping has no group for classes {unknown}")
     table = np.array([COARSE_4.index(mapping[name]) for name in order], dtype=np.int64)
     return table[np.asarray(labels)]
+
+
+def infer_coarse_map(labels: np.ndarray, coarse: np.ndarray, order: tuple[str, ...]) -> dict[str, str]:
+    """Read the fine -> coarse grouping off a label file that has both columns (e.g. the CRS-CONT files).
+
+    labels: [N] fine labels in ``order``; coarse: [N] labels in ``COARSE_4`` order. Returns {fine name: coarse
+    name} for every fine class present. A fine class seen with two coarse groups is an error naming both,
+    so this both recovers the authors' grouping and checks that a file is consistent with one.
+    """
+    labels, coarse = np.asarray(labels, dtype=np.int64), np.asarray(coarse, dtype=np.int64)
+    if labels.shape != coarse.shape:
+        raise ValueError(f"labels {labels.shape} and coarse {coarse.shape} differ in shape")
+    mapping: dict[str, str] = {}
+    for fine in np.unique(labels):
+        groups = np.unique(coarse[labels == fine])
+        if len(groups) != 1:
+            raise ValueError(f"class {order[fine]!r} appears with coarse groups {[COARSE_4[g] for g in groups]}")
+        mapping[order[fine]] = COARSE_4[groups[0]]
+    return mapping

@@ -1,0 +1,107 @@
+"""CRS-CONT chapter: config (defaults = the paper / authors' code), profiles, pretraining rows and targets. No logic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fer_lib.methods.frozen_eval import Target
+
+
+@dataclass(frozen=True)
+class Config:
+    dataset: str = "synthetic"
+    seeds: tuple[int, ...] = (0, 1, 2)
+    # data: the paper pretrains on RAF-DB + AffectNet train ("Mix"); here their synthetic analogues
+    pretrain_domains: tuple[str, ...] = ("rafdb", "affectnet")
+    n_identities: int = 60
+    clips_per_identity: int = 4
+    frames_per_clip: int = 8
+    render_size: int = 64
+    lab_identities: int = 30              # the CK+ analogue (tested whole: its probe is trained elsewhere)
+    # model (paper: ResNet-18, ImageNet stem, random init, 512-d features, MLP 512-512-128, Linear(128, 4))
+    depth: int = 18
+    width: int = 64
+    stem_stride: int = 4
+    image_size: int = 224
+    proj_dim: int = 128
+    # augmentation (paper code: RandomResizedCrop(224, scale (0.5, 1)), flip, jitter p .8, grey p .2)
+    crop_scale_min: float = 0.5
+    # pretraining (code: SGD lr 0.5, momentum 0.9, wd 1e-4, StepLR(20 epochs, 0.5), 100 epochs, batch 128)
+    optimizer: str = "sgd"                # "sgd" (code) or "adamw" (the CPU profiles)
+    lr: float = 0.5
+    momentum: float = 0.9
+    weight_decay: float = 1e-4
+    batch_size: int = 128
+    epochs: int = 100
+    lr_step_epochs: int = 20
+    lr_gamma: float = 0.5
+    max_steps: int = 0                    # > 0 caps the optimizer steps (CPU profiles)
+    warmup_steps: int = 0                 # adamw only: linear warmup then cosine
+    temperature: float = 0.07
+    negative_weight: float = 0.5          # the weight vector's entry for the negative group (others 1)
+    instance_weight: float = 0.4          # the softmax-contrast term
+    # frozen evaluation (code: Linear(512, K) on frozen pooled features)
+    probe_epochs: int = 100
+    probe_lr: float = 1e-2
+    probe_batch_size: int = 128
+    ridge_alpha: float = 1.0
+    frame_step: int = 1
+    sweep_weights: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0)   # negative-group weights for the figure
+    tsne_points: int = 800
+
+
+PROFILES = {
+    "smoke": {"seeds": (0,), "n_identities": 8, "clips_per_identity": 2, "frames_per_clip": 4, "render_size": 32,
+              "lab_identities": 6, "depth": 10, "width": 8, "image_size": 32, "proj_dim": 32, "batch_size": 16,
+              "optimizer": "adamw", "lr": 3e-3, "max_steps": 3, "probe_epochs": 5, "crop_scale_min": 0.8,
+              "sweep_weights": (0.5, 1.0), "tsne_points": 60},
+    # default: a CPU-sized run (~10 min on 2 cores). Deviations from the paper, all for the step budget:
+    # small ResNet at 48 px, AdamW + warmup-cosine for 200 steps, crops of 0.8-1 of the area (0.5-1 left the
+    # encoder without any learning in that many steps), temperature 0.2 (0.07 needed ~250 steps to leave the
+    # collapsed start; measured on this data).
+    "default": {"depth": 10, "width": 16, "render_size": 48, "image_size": 48, "n_identities": 48, "lab_identities": 24,
+                "batch_size": 64, "optimizer": "adamw", "lr": 2e-3, "max_steps": 200, "warmup_steps": 10,
+                "crop_scale_min": 0.8, "temperature": 0.2, "probe_epochs": 50, "sweep_weights": (0.1, 0.5, 1.0),
+                "tsne_points": 600},
+    "full": {},
+}
+
+# Pretraining rows: arguments of fer_lib.methods.crs_cont.build_pretraining. "negative_weight": None means
+# the config's value; False means no weight vector.
+ROWS = (
+    {"row": "crs_cont", "label": "CRS-CONT (coarse SupCon + weight vector + softmax contrast)", "kind": "contrast",
+     "label_key": "coarse", "negative_weight": None, "instance_weight": None, "ce_weight": 1.0},
+    {"row": "no_weight", "label": "without the weight vector", "kind": "contrast",
+     "label_key": "coarse", "negative_weight": False, "instance_weight": None, "ce_weight": 1.0},
+    {"row": "no_softmax_contrast", "label": "without the softmax-contrast term", "kind": "contrast",
+     "label_key": "coarse", "negative_weight": None, "instance_weight": 0.0, "ce_weight": 1.0},
+    {"row": "fine_supcon", "label": "SupCon on fine labels (8 classes)", "kind": "contrast",
+     "label_key": "expression", "negative_weight": False, "instance_weight": 0.0, "ce_weight": 0.0},
+    {"row": "simclr", "label": "SimCLR (no labels)", "kind": "contrast",
+     "label_key": None, "negative_weight": False, "instance_weight": 0.0, "ce_weight": 0.0},
+    {"row": "supervised_ce", "label": "supervised cross-entropy on fine labels", "kind": "supervised",
+     "label_key": "expression"},
+)
+
+# Frozen-evaluation targets: (name, train set, test set, label, classes). Set names are "<domain>/<split>";
+# "lab/ck" is the CK+-style selection of the lab domain (first frame neutral, last frames apex).
+TARGETS = (
+    Target("RAF-like 7", "rafdb/train", "rafdb/test", "expression", 7),
+    Target("AffectNet-like 8", "affectnet/train", "affectnet/test", "expression", 8),
+    Target("AffectNet-like coarse 4", "affectnet/train", "affectnet/test", "coarse", 4),
+    Target("AffectNet-like V/A", "affectnet/train", "affectnet/test", "va"),
+    Target("FER2013-like 7 (unseen domain)", "fer2013/train", "fer2013/test", "expression", 7),
+    Target("CK+-like 8 (lab; probe trained on AffectNet-like)", "affectnet/train", "lab/ck", "expression", 8),
+)
+FINE_TARGET = "AffectNet-like 8"        # the fine-grained target of the weight sweep figure
+
+# The claims the reading checks: (claim, row A, row B, targets on which A should beat B).
+_SEEN = ("RAF-like 7", "AffectNet-like 8")
+_CROSS = ("FER2013-like 7 (unseen domain)", "CK+-like 8 (lab; probe trained on AffectNet-like)")
+CLAIMS = (
+    ("the weight vector helps fine-grained targets", "crs_cont", "no_weight", _SEEN + _CROSS),
+    ("the softmax-contrast term helps", "crs_cont", "no_softmax_contrast", _SEEN + _CROSS),
+    ("coarse labels give a better frozen encoder than no labels (SimCLR)", "crs_cont", "simclr", _SEEN + _CROSS),
+    ("coarse labels vs fine labels in the same SupCon", "crs_cont", "fine_supcon", _SEEN + _CROSS),
+    ("frozen CRS-CONT vs a supervised cross-entropy encoder", "crs_cont", "supervised_ce", _SEEN + _CROSS),
+)
