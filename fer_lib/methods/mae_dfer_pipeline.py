@@ -65,7 +65,8 @@ def finetune(cfg, name: str, train_set, seed: int, device, encoder_state: dict |
         encoder.load_state_dict(encoder_state)
     mixup = None if gaze or cfg.mixup == 0 else video_mixup(cfg.num_classes, cfg.mixup, cfg.cutmix, cfg.smoothing)
     model = VideoClassifier(encoder, cfg.num_classes, pool_reps=True, num_reg=2 if gaze else 0,
-                            alpha=cfg.gaze_alpha, mixup=mixup, label_smoothing=cfg.smoothing)
+                            alpha=cfg.gaze_alpha, mixup=mixup, label_smoothing=cfg.smoothing,
+                            batch_norm_features=cfg.batch_norm_features)
     lr = cfg.ft_lr * cfg.ft_batch / 256
     groups = layer_decay_groups(model, lr=lr, weight_decay=cfg.weight_decay, layer_decay=cfg.layer_decay,
                                 num_layers=len(encoder.blocks) + 1, layer_id=video_layer_id, skip=SKIP_DECAY)

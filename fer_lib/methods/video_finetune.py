@@ -41,23 +41,27 @@ def mix_video(mixup: Mixup, x: torch.Tensor, labels: torch.Tensor) -> tuple[torc
 
 
 class VideoClassifier(nn.Module):
-    """encoder -> pooled [B, D] -> LN -> logits [B, K] (+ regression [B, R] when ``num_reg``).
+    """encoder -> pooled [B, D] -> LN (or BN) -> logits [B, K] (+ regression [B, R] when ``num_reg``).
 
     pool_reps: True = mean of representative tokens (LGI-Former, the paper); False or an encoder without
     them = mean of all tokens. head_init_scale 0.001 as the code. alpha: weight of CE in the combined loss.
     mixup: a timm Mixup or None (then CE with ``label_smoothing``); not used with a regression head.
+    batch_norm_features: False = LayerNorm on the pooled features (the paper and its code, per clip over D);
+    True = BatchNorm1d without affine (MAE's linear-probe head: each dimension standardised over the batch,
+    running statistics at test time). Used by the book's small profiles, where the pooled features of a small
+    encoder share a large offset that LayerNorm keeps and fine-tuning otherwise stays at the class prior.
     """
 
     def __init__(self, encoder: nn.Module, num_classes: int, pool_reps: bool = True, num_reg: int = 0,
                  alpha: float = 1.0, mixup: Mixup | None = None, label_smoothing: float = 0.1,
-                 head_init_scale: float = 0.001):
+                 head_init_scale: float = 0.001, batch_norm_features: bool = False):
         super().__init__()
         self.encoder, self.pool_reps, self.alpha = encoder, pool_reps, alpha
         self.mixup, self.label_smoothing, self.num_classes = mixup, label_smoothing, num_classes
         if mixup is not None and num_reg:
             raise ValueError("mixup mixes inputs but not regression targets: use mixup=None with num_reg > 0")
         dim = encoder.dim
-        self.fc_norm = nn.LayerNorm(dim, eps=1e-6)
+        self.fc_norm = nn.BatchNorm1d(dim, affine=False) if batch_norm_features else nn.LayerNorm(dim, eps=1e-6)
         self.head = nn.Linear(dim, num_classes)
         self.reg_head = nn.Linear(dim, num_reg) if num_reg else None
         for layer in (self.head, self.reg_head):

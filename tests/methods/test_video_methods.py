@@ -4,7 +4,7 @@ import torch
 
 from fer_lib.augment.eval_views import evaluation_views, temporal_starts
 from fer_lib.losses.regression import angular_error, combined_loss
-from fer_lib.methods.mae_dfer import MAEDFERPretrain
+from fer_lib.methods.mae_dfer import MAEDFERPretrain, to_model_input
 from fer_lib.engine.optim import TOKEN_NAMES, layer_decay_groups
 from fer_lib.methods.video_finetune import VideoClassifier, mix_video, video_layer_id, video_mixup
 from fer_lib.metrics.regression import angular_error_deg
@@ -85,6 +85,23 @@ def test_pooling_choice_and_eval_views():
         torch.testing.assert_close(out["probs"].sum(1), torch.ones(2))
     short = evaluation_views(clips(1, t=3), 4, 2, 16)  # 3 frames -> frames 0, 1, 2 then pad with 2
     assert torch.equal(short[0, 0], clips(1, t=3)[0, [0, 1, 2, 2]])
+
+
+def test_batch_norm_features_standardise_each_dimension_over_the_batch():
+    model = VideoClassifier(encoder("vit"), 5, batch_norm_features=True).train()
+    _, x = to_model_input(clips(6))
+    enc = model.encoder(x)
+    pooled = enc.tokens.mean(1)  # the ViT's pooled features [B, D]
+    feats = model.features(x)
+    # reference: per-dimension z-score over the batch with the biased variance (BatchNorm1d in training)
+    ref = (pooled - pooled.mean(0)) / torch.sqrt(pooled.var(0, unbiased=False) + 1e-5)
+    torch.testing.assert_close(feats, ref, atol=1e-4, rtol=1e-4)
+    assert not any(p.requires_grad for p in model.fc_norm.parameters())  # no affine: nothing to learn
+    loss, _ = model.training_step({"video": clips(6), "label": torch.arange(6) % 5})
+    loss.backward()
+    assert model.head.weight.grad.abs().sum() > 0
+    layer = VideoClassifier(encoder("vit"), 5).train().features(x)  # the paper's LayerNorm: per clip, over D
+    torch.testing.assert_close(layer.mean(1), torch.zeros(6), atol=1e-5, rtol=0)
 
 
 def test_gaze_head_combined_loss_and_angular_error():
