@@ -12,13 +12,13 @@ import datetime as _dt
 import json
 import math
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
 
+from fer_lib.atomic import atomic_write
 from fer_lib.runtime import REPO_ROOT
 
 PAPERS_DIR = Path(__file__).resolve().parent / "papers"
@@ -53,20 +53,9 @@ def _jsonable(value: Any) -> Any:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and an atomic rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    """Write ``text`` to ``path`` atomically (see :mod:`fer_lib.atomic`)."""
+    with atomic_write(path, "w") as handle:
+        handle.write(text)
 
 
 def atomic_write_json(path: Path, payload: dict) -> None:

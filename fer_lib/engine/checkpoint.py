@@ -16,18 +16,17 @@ difference (class, missing/unexpected keys, shapes), never a half-loaded model.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import random
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
+
+from fer_lib.atomic import atomic_write
 
 FORMAT = "fer_lib.engine/1"
 
@@ -54,21 +53,10 @@ def fingerprint(model: nn.Module, config: dict | None = None) -> str:
 
 
 def atomic_torch_save(obj: Any, path: str | Path) -> Path:
-    """``torch.save`` to a temporary file in the same folder, fsync, then ``os.replace`` (never a torn file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(obj, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return path
+    """``torch.save`` through :func:`fer_lib.atomic.atomic_write` (never a torn checkpoint)."""
+    with atomic_write(path, "wb") as handle:
+        torch.save(obj, handle)
+    return Path(path)
 
 
 def safe_load(path: str | Path) -> dict:

@@ -37,37 +37,49 @@ def natural_key(name: str) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
+def read_path_label_lines(list_path: str | Path, what: str) -> list[tuple[str, str, int]]:
+    """Parse a space-separated ``<path> <label>`` file without header into ``(where, path, label)``.
+
+    ``where`` is ``"<file>:<line>"`` for error messages; ``what`` names the path column in them
+    (e.g. "frame_dir", "video path"). Blank lines are skipped; an empty list is an error.
+    """
+    list_path = Path(list_path)
+    if not list_path.exists():
+        raise FileNotFoundError(f"list file {list_path} does not exist")
+    rows = []
+    for number, line in enumerate(list_path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{list_path}:{number}"
+        parts = line.split()
+        if len(parts) != 2:
+            raise ValueError(f"{where}: expected '<{what}> <label>', got {line!r}")
+        try:
+            rows.append((where, parts[0], int(parts[1])))
+        except ValueError:
+            raise ValueError(f"{where}: label {parts[1]!r} is not an integer") from None
+    if not rows:
+        raise ValueError(f"{list_path}: no entries listed")
+    return rows
+
+
 def read_annotations(csv_path: str | Path, classes: tuple[str, ...], root: str | Path | None = None,
                      label_offset: int = 0, check_folders: bool = True) -> list[ClipEntry]:
     """Parse ``<frame_dir> <label>`` lines; raise naming the file and line for any bad one.
 
     label_offset: subtracted from each label (1 for the 1-based DFEW release files).
     """
-    csv_path = Path(csv_path)
-    if not csv_path.exists():
-        raise FileNotFoundError(f"annotation file {csv_path} does not exist")
-    root = Path(root) if root is not None else csv_path.parent
+    root = Path(root) if root is not None else Path(csv_path).parent
     entries = []
-    for number, line in enumerate(csv_path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{csv_path}:{number}"
-        parts = line.split()
-        if len(parts) != 2:
-            raise ValueError(f"{where}: expected '<frame_dir> <label>', got {line!r}")
-        try:
-            label = int(parts[1]) - label_offset
-        except ValueError:
-            raise ValueError(f"{where}: label {parts[1]!r} is not an integer") from None
+    for where, path_text, raw_label in read_path_label_lines(csv_path, "frame_dir"):
+        label = raw_label - label_offset
         if not 0 <= label < len(classes):
-            raise ValueError(f"{where}: label {parts[1]} is outside the {len(classes)} classes {classes}"
+            raise ValueError(f"{where}: label {raw_label} is outside the {len(classes)} classes {classes}"
                              f" (label_offset={label_offset})")
-        frame_dir = Path(parts[0]) if Path(parts[0]).is_absolute() else root / parts[0]
+        frame_dir = Path(path_text) if Path(path_text).is_absolute() else root / path_text
         if check_folders and not frame_dir.is_dir():
             raise FileNotFoundError(f"{where}: frame folder {frame_dir} does not exist")
         entries.append(ClipEntry(frame_dir, label, where))
-    if not entries:
-        raise ValueError(f"{csv_path}: no clips listed")
     return entries
 
 

@@ -21,7 +21,7 @@ import av
 import cv2
 import numpy as np
 
-from fer_lib.data.formats.frame_folder import sample_indices
+from fer_lib.data.formats.frame_folder import read_path_label_lines, sample_indices
 
 
 @dataclass(frozen=True)
@@ -34,28 +34,13 @@ class VideoEntry:
 def read_video_list(list_path: str | Path, root: str | Path | None = None, check_files: bool = True) -> list[VideoEntry]:
     """Parse ``<video path> <label>`` lines (space-separated, no header); relative paths are under ``root``
     (default: the list's folder). Raises naming file and line for a malformed line or a missing video."""
-    list_path = Path(list_path)
-    if not list_path.exists():
-        raise FileNotFoundError(f"video list {list_path} does not exist")
-    root = Path(root) if root is not None else list_path.parent
+    root = Path(root) if root is not None else Path(list_path).parent
     entries = []
-    for number, line in enumerate(list_path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{list_path}:{number}"
-        parts = line.split()
-        if len(parts) != 2:
-            raise ValueError(f"{where}: expected '<video path> <label>', got {line!r}")
-        try:
-            label = int(parts[1])
-        except ValueError:
-            raise ValueError(f"{where}: label {parts[1]!r} is not an integer") from None
-        path = Path(parts[0]) if Path(parts[0]).is_absolute() else root / parts[0]
+    for where, path_text, label in read_path_label_lines(list_path, "video path"):
+        path = Path(path_text) if Path(path_text).is_absolute() else root / path_text
         if check_files and not path.is_file():
             raise FileNotFoundError(f"{where}: video {path} does not exist")
         entries.append(VideoEntry(path, label, where))
-    if not entries:
-        raise ValueError(f"{list_path}: no videos listed")
     return entries
 
 
