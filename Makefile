@@ -32,14 +32,17 @@ html: env
 book: notebooks html
 	@echo "book: $(CURDIR)/_build/html/index.html"
 
+# Tests run JOBS processes at once: one BLAS/OpenMP thread each, or they oversubscribe the cores.
+TEST_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+
 unit: env
-	$(PY) -m pytest -n $(JOBS) -m "not notebook" tests
+	$(TEST_ENV) $(PY) -m pytest -n $(JOBS) -m "not notebook" tests
 
 smoke: env
-	$(PY) -m pytest -m notebook tests
+	$(TEST_ENV) $(PY) -m pytest -n $(JOBS) -m notebook tests
 
 test: env
-	$(PY) -m pytest -n $(JOBS) tests
+	$(TEST_ENV) $(PY) -m pytest -n $(JOBS) --durations=15 tests
 
 bench: env
 	$(PY) benchmarks/synth_render.py

@@ -3,30 +3,20 @@
     python benchmarks/synth_render.py [--identities 40] [--clips 4] [--frames 16] [--domain vox]
 
 Times ``render_into`` (rendering + writing the memory-mapped .npy in a temporary folder; labels are
-not included). Worker processes are started inside the timed region. Target: >= 1,000 frames/s at
-64 px with 2 workers on a 2-core machine.
+not included), best of two runs; worker processes are started inside the timed region.
+Target: >= 1,000 frames/s at 64 px with 2 workers on a 2-core machine.
+
+Two numbers per cell: wall-clock frames/s, and in brackets frames per CPU-second summed over the
+main process and its workers (what one idle core renders per second). On a shared, loaded machine the
+wall-clock number drops while the CPU-second number stays put: compare the two before concluding.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import tempfile
-import time
-from pathlib import Path
 
-from fer_lib.data.synth import SynthConfig, render_into
-
-
-def frames_per_second(cfg: SynthConfig, workers: int, repeats: int = 2) -> float:
-    """Best of ``repeats`` runs, frames per second."""
-    best = float("inf")
-    with tempfile.TemporaryDirectory() as tmp:
-        for r in range(repeats):
-            t0 = time.perf_counter()
-            render_into(cfg, Path(tmp) / f"frames{r}.npy", workers)
-            best = min(best, time.perf_counter() - t0)
-    return cfg.n_clips * cfg.frames_per_clip / best
+from fer_lib.data.synth import SynthConfig, render_speed
 
 
 def main(argv=None) -> None:
@@ -39,13 +29,13 @@ def main(argv=None) -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = ap.parse_args(argv)
     print(f"domain={args.domain}, {args.identities * args.clips} clips x {args.frames} frames, "
-          f"cpu_count={os.cpu_count()}")
-    print("size | " + " | ".join(f"{w} worker{'s' if w > 1 else ''} (frames/s)" for w in args.workers))
+          f"cpu_count={os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
+    print("size | " + " | ".join(f"{w} worker{'s' if w > 1 else ''}: frames/s (per CPU-s)" for w in args.workers))
     for size in args.sizes:
         cfg = SynthConfig(domain=args.domain, n_identities=args.identities, clips_per_identity=args.clips,
                           frames_per_clip=args.frames, size=size)
-        fps = [frames_per_second(cfg, w) for w in args.workers]
-        print(f"{size:4d} | " + " | ".join(f"{f:10.0f}" for f in fps), flush=True)
+        cells = [render_speed(cfg, w, repeats=2) for w in args.workers]
+        print(f"{size:4d} | " + " | ".join(f"{wall:>21.0f} ({cpu:5.0f})" for wall, cpu in cells), flush=True)
 
 
 if __name__ == "__main__":

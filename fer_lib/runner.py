@@ -242,7 +242,23 @@ def stage_site(profile: str, book_dir: Path = BOOK_DIR, stage: Path = REPO_ROOT 
         if (book_dir / extra).exists():
             shutil.copy2(book_dir / extra, stage / "book" / extra)
     (stage / "fer_lib").symlink_to(REPO_ROOT / "fer_lib", target_is_directory=True)
+    (stage / "vendor").mkdir()
+    (stage / "vendor" / "mathjax").symlink_to(mathjax_dir(), target_is_directory=True)
     return stage
+
+
+def mathjax_dir() -> Path:
+    """MathJax 3's es5 build from the installed ``django-static-mathjax`` wheel (found, not imported).
+
+    _config.yml serves it as ``_static/mathjax`` so formulas render without a network.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("mathjax")
+    es5 = Path(next(iter(spec.submodule_search_locations))) / "static" / "mathjax" / "es5" if spec else None
+    if es5 is None or not (es5 / "tex-chtml.js").exists():
+        raise FileNotFoundError("MathJax is not installed: run `make env` (requirements-media.txt)")
+    return es5
 
 
 def build_html(profile: str) -> Path:

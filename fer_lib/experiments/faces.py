@@ -35,14 +35,14 @@ class Config:
     # FER2013 mini-Xception over time
     video_step: int = 1             # every k-th frame of each video
     # FaceSwap vs the synthetic oracle
-    synth_identities: int = 8
+    synth_identities: int = 16
     synth_frames: int = 24
     synth_size: int = 128
     swap_pairs: int = 48
 
 
 PROFILES = {
-    "smoke": {"preprocess_clips": ("single_face.mp4", "no_face.mp4", "face_noface.mov"), "preprocess_step": 6,
+    "smoke": {"preprocess_clips": ("single_face.mp4", "no_face.mp4"), "preprocess_step": 6,
               "video_step": 8, "synth_identities": 4, "synth_frames": 8, "swap_pairs": 8},
     "default": {"preprocess_step": 2, "video_step": 2, "swap_pairs": 32},
     "full": {},

@@ -14,7 +14,7 @@ import dataclasses
 import cv2
 import numpy as np
 
-from fer_lib.faces.landmarks import five_points
+from fer_lib.faces.landmarks import eye_centres, five_points
 from fer_lib.faces.procrustes import apply_affine, similarity_procrustes
 
 #: (x, y) in a 112 x 112 crop: right eye centre, left eye centre, nose tip, right and left mouth corner
@@ -55,3 +55,8 @@ def align_face(image: np.ndarray, landmarks: np.ndarray, size: int = 112, zoom: 
     crop = cv2.warpAffine(np.ascontiguousarray(image), matrix, (size, size), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
     return Aligned(image=crop, landmarks=apply_affine(matrix, landmarks).astype(np.float32), matrix=matrix)
+
+
+def eye_error(aligned_landmarks: np.ndarray, size: int = 112, zoom: float = 1.0) -> np.ndarray:
+    """Distances ``[2]`` (px) of the aligned right/left eye centres from their template positions."""
+    return np.linalg.norm(eye_centres(aligned_landmarks) - template(size, zoom)[:2], axis=1)

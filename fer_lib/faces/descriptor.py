@@ -2,16 +2,21 @@
 
 SSL-FER embeds the eye and mouth crops with an ImageNet-pretrained ResNet-18 (frozen) and takes,
 for each anchor, the negative with the most similar descriptor as a false negative. ImageNet weights
-cannot be downloaded here, so the descriptor must be fixed without training. We use a histogram of
-oriented gradients (Dalal & Triggs 2005) rather than a randomly initialised CNN because:
+cannot be downloaded here, so the descriptor must be fixed without training. The choice is a
+histogram of oriented gradients (Dalal & Triggs 2005):
 
-- what MaskFN needs is "same local expression shape": mouth opening, lip-corner direction, eye
-  aperture and brow slant are edge orientations, which HOG encodes directly and which were a standard
-  hand-crafted FER feature before CNNs;
-- HOG is computed on grey values with per-block contrast normalisation, so skin tone, lighting and
-  colour (identity cues that dominate a random CNN's pooled features) matter much less;
-- it has no weights, is deterministic, runs batched on the GPU as a few tensor ops, and
-  :func:`hog` reproduces ``skimage.feature.hog`` exactly (tested), so it is a known quantity.
+- what MaskFN looks for is "same local expression shape": mouth opening, lip-corner direction, eye
+  aperture and brow slant are edge orientations, which HOG encodes directly (it was a standard
+  hand-crafted FER feature before CNNs);
+- it works on grey values with per-block contrast normalisation, so skin tone and lighting count less;
+- it has no weights and no training data of its own (a FER-trained network, such as the FER2013 port,
+  would smuggle expression labels into self-supervised pre-training), is deterministic, runs batched on
+  the GPU as a few tensor ops, and :func:`hog` equals ``skimage.feature.hog`` (tested).
+
+The alternatives with the same constraints are raw pixels and a randomly initialised CNN. The faces
+chapter measures all three on synthetic faces (nearest other-identity frame sharing the expression):
+none is far above chance there, so a fixed descriptor makes MaskFN's false-negative search weak;
+see that chapter's table before reading MaskFN results.
 
 ``describe(eye [B, 3, S, S], mouth [B, 3, S, S]) -> [B, D]``: ``D = 2 x blocks x cells x orientations``
 (3528 for 64 px crops, 8 px cells, 2 x 2 blocks, 9 orientations), L2-normalised, so ``g @ g.T`` is the

@@ -233,7 +233,7 @@ def preprocess(sources, out_root: str | Path, settings: Settings = Settings(), p
     with ``"skipped": True``; finished with other settings -> ValueError unless ``force``. Clips that cannot
     be read do not stop the others; afterwards a VideoReadError lists them all.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     sources = [Path(s) for s in sources]
     out_root = Path(out_root)

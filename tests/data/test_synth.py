@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from fer_lib.data import labels
-from fer_lib.data.synth import (DOMAINS, SynthConfig, clip_factors, identity_of, load_synth, prototype,
-                                render_frame, swap_frame)
+from fer_lib.data.synth import (DOMAINS, SynthConfig, class_frequencies, clip_factors, identity_of, load_synth,
+                                prototype, render_frame, swap_frame)
+from fer_lib.data.synth.domains import Domain
 from fer_lib.data.synth import cache as synth_cache
 from fer_lib.data.synth.landmarks import N_LANDMARKS
 
@@ -89,6 +90,19 @@ def test_apex_frames_carry_the_episode_expression():
         assert np.allclose(f.intensity[apex], f.intensity[apex][0])  # flat apex
 
 
+def test_long_clips_hold_a_sequence_of_episodes():
+    cfg = SynthConfig(domain="affwild2", n_identities=12, clips_per_identity=1, frames_per_clip=160)
+    cap = cfg.domain_preset.max_episode_frames
+    n_onsets = []
+    for c in range(cfg.n_clips):
+        f = clip_factors(cfg, c)
+        starts = np.flatnonzero(np.diff(np.concatenate([[0], (f.phase == 1).astype(int)])) == 1)  # onset starts
+        n_onsets.append(len(starts))
+        runs = np.diff(np.flatnonzero(np.diff(np.concatenate([[0], (f.intensity > 0).astype(int), [0]]))))[::2]
+        assert runs.max(initial=0) <= cap + 1
+    assert max(n_onsets) >= 3 and np.mean(n_onsets) > 2
+
+
 def test_lab_sequences_start_neutral_and_end_at_apex():
     cfg = SynthConfig(domain="lab", n_identities=10, clips_per_identity=2, frames_per_clip=10)
     for c in range(cfg.n_clips):
@@ -131,13 +145,13 @@ def test_landmarks_follow_pose_and_the_rendered_face():
     assert marks.shape == (N_LANDMARKS, 2)
 
 
+@pytest.mark.slow
 def test_domain_priors_are_what_they_claim():
-    n = 1500
     for name in ("vox", "affectnet", "affwild2", "lab"):
         dom = DOMAINS[name]
-        cfg = SynthConfig(domain=name, n_identities=n, clips_per_identity=1, frames_per_clip=1)
-        counts = np.bincount([clip_factors(cfg, c).clip_label for c in range(n)], minlength=len(dom.classes))
-        assert np.abs(counts / n - np.asarray(dom.priors)).max() < 0.04, name
+        clips, frames = class_frequencies(SynthConfig(domain=name, frames_per_clip=4), 1000)
+        assert np.abs(clips - np.asarray(dom.priors)).max() < 0.045, name
+        assert frames[dom.classes.index("neutral")] > clips[dom.classes.index("neutral")]   # onsets, offsets
     assert DOMAINS["vox"].prior("neutral") > 0.5
     aff = DOMAINS["affectnet"]
     assert aff.prior("happy") == max(aff.priors) and aff.prior("contempt") < 0.03 and aff.prior("disgust") < 0.03
@@ -161,3 +175,26 @@ def test_swap_oracle_reproduces_a_frame_and_transfers_expression(small):
     assert np.abs(img.astype(int) - small.frames[2, 5].astype(int)).mean() < 6   # differs by noise draw only
     _, swapped = swap_frame(small, 0, 0, 5, 3)
     assert np.allclose(swapped[:17, 0], small.landmarks[5, 3, :17, 0], atol=3)  # B's face outline and pose
+
+
+def test_domain_presets_are_validated():
+    with pytest.raises(ValueError, match="priors must be >= 0 and sum to 1"):
+        Domain("x", "", ("neutral", "happy"), (0.5, 0.6))
+    with pytest.raises(ValueError, match="below the label threshold"):
+        Domain("x", "", ("neutral", "happy"), (0.5, 0.5), intensity=(0.1, 1.0))
+    with pytest.raises(KeyError, match="unknown synthetic domain 'nope'"):
+        SynthConfig(domain="nope")
+    with pytest.raises(ValueError, match="size must be within"):
+        SynthConfig(size=512)
+
+
+def test_expression_grid_and_render_speed():
+    from fer_lib.data.synth import STATES, expression_grid, render_speed
+
+    grid = expression_grid(SMALL, [0, 1], STATES, size=32)
+    assert grid.shape == (2, len(STATES), 32, 32, 3) and grid.dtype == np.uint8
+    assert np.array_equal(grid[0, 0], render_frame(identity_of(SMALL, 0), identity_of(SMALL, 0).resting_aus,
+                                                   size=32)[0])
+    assert np.abs(grid[:, 1].astype(int) - grid[:, 0].astype(int)).sum() > 0      # happy differs from neutral
+    wall, cpu = render_speed(dataclasses.replace(SMALL, n_identities=2), workers=1)
+    assert wall > 0 and cpu > 0

@@ -6,7 +6,7 @@ import pytest
 from skimage.transform import SimilarityTransform
 
 from fer_lib.data.media import feat_media
-from fer_lib.faces.align import TEMPLATE_112, align_face, template
+from fer_lib.faces.align import TEMPLATE_112, align_face, eye_error, template
 from fer_lib.faces.detect import detect_one
 from fer_lib.faces.landmarks import eye_centres, predict
 from fer_lib.faces.procrustes import apply_affine, invert_affine, similarity_procrustes
@@ -61,6 +61,7 @@ def test_alignment_puts_the_eyes_on_the_template(name, size):
     assert aligned.image.shape == (size, size, 3) and aligned.image.dtype == np.uint8
     err = np.linalg.norm(eye_centres(aligned.landmarks) - template(size)[:2], axis=1)
     assert (err < 3.0 * size / 112).all(), err
+    np.testing.assert_allclose(eye_error(aligned.landmarks, size), err)
     # the crop really contains the face the landmarks say: re-detecting in a 2x upscaled crop finds one face
     again = predict(cv2.resize(aligned.image, None, fx=2, fy=2), np.array([0, 0, 2 * size, 2 * size]))
     assert np.abs(eye_centres(again / 2) - template(size)[:2]).max() < 6.0 * size / 112

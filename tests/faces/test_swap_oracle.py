@@ -33,6 +33,8 @@ def test_errors_against_a_different_oracle_are_the_hand_computed_distances():
     oracle = np.clip(target.astype(int) + 10, 0, 255).astype(np.uint8)
     errors, _ = swap_errors(target, target_lm, target, target_lm, oracle, oracle_lm, feather=0)
     assert errors["landmark_px"] == pytest.approx(5.0, abs=1e-4)
+    assert errors["mouth_px"] == pytest.approx(5.0, abs=1e-4) and errors["brows_eyes_px"] == pytest.approx(5.0, abs=1e-4)
+    assert errors["no_swap_mouth_px"] == pytest.approx(5.0, abs=1e-4)
     iod = np.linalg.norm(target_lm[36:42].mean(0) - target_lm[42:48].mean(0))
     assert errors["landmark_nme"] == pytest.approx(5.0 / iod, rel=1e-4)
     expected = np.abs(target.astype(float) - oracle).mean()

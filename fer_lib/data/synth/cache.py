@@ -16,8 +16,10 @@ import dataclasses
 import json
 import multiprocessing as mp
 import os
+import resource
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,6 +127,28 @@ def render_into(cfg: SynthConfig, path: Path, workers: int = 1) -> None:
     with mp.get_context(method).Pool(workers) as pool:
         for _ in pool.imap_unordered(_render_chunk, jobs):
             pass
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds used so far by this process and its finished children."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def render_speed(cfg: SynthConfig, workers: int = 1, repeats: int = 1) -> tuple[float, float]:
+    """Rendering throughput of ``render_into`` (worker start-up included, labels not), best of ``repeats``.
+
+    Returns (wall-clock frames/s, frames per CPU-second summed over this process and its workers). On a
+    loaded machine the first drops while the second, what one idle core renders per second, stays put.
+    """
+    wall, cpu = float("inf"), float("inf")
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(repeats):
+            t0, c0 = time.perf_counter(), _cpu_seconds()
+            render_into(cfg, Path(tmp) / f"frames{r}.npy", workers)
+            wall, cpu = min(wall, time.perf_counter() - t0), min(cpu, _cpu_seconds() - c0)
+    n = cfg.n_clips * cfg.frames_per_clip
+    return n / wall, n / max(cpu, 1e-9)
 
 
 def _labels(cfg: SynthConfig) -> dict[str, np.ndarray]:

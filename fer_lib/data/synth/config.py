@@ -20,7 +20,7 @@ from fer_lib.data.synth.dynamics import ClipFactors, sample_clip
 from fer_lib.data.synth.identity import Identity, sample_identity
 from fer_lib.data.synth.render import Scene, sample_scene
 
-GENERATOR_VERSION = 1  # bump when rendering or sampling changes: it is part of the cache key
+GENERATOR_VERSION = 4  # bump when rendering or sampling changes: it is part of the cache key
 SPLITS = ("train", "val", "test")
 
 
@@ -120,3 +120,18 @@ def clip_scene(cfg: SynthConfig, c: int) -> Scene:
 def render_rng(cfg: SynthConfig, c: int) -> np.random.Generator:
     """The pixel-noise generator of clip ``c``."""
     return _rng(cfg.seed, _domain_code(cfg.domain), _WHAT["render"], c)
+
+
+def class_frequencies(cfg: SynthConfig, n_clips: int) -> tuple[np.ndarray, np.ndarray]:
+    """Measured class frequencies of ``n_clips`` clips of ``cfg`` (factors only, nothing rendered).
+
+    Returns (clip-level frequencies [K] of clip_label, frame-level frequencies [K] of expression).
+    """
+    big = dataclasses.replace(cfg, n_identities=n_clips, clips_per_identity=1)
+    K = len(cfg.domain_preset.classes)
+    clip_counts, frame_counts = np.zeros(K), np.zeros(K)
+    for c in range(n_clips):
+        f = clip_factors(big, c)
+        clip_counts[f.clip_label] += 1
+        frame_counts += np.bincount(f.expression, minlength=K)
+    return clip_counts / clip_counts.sum(), frame_counts / frame_counts.sum()

@@ -32,6 +32,7 @@ class Domain:
     mode: str = "episodes"                      # "episodes" (video, onset-apex-offset) | "posed" (neutral -> apex)
     intensity: tuple[float, float] = (0.5, 1.0)  # apex intensity of an episode
     second_episode_p: float = 0.3               # chance of a second, shorter episode with its own class
+    max_episode_frames: int | None = None       # cap on an episode's length; longer clips hold several
     yaw: float = 25.0                           # |base yaw| <= yaw (degrees)
     pitch: float = 10.0
     roll: float = 4.0                           # small: real crops are aligned (eyes level)
@@ -56,6 +57,11 @@ class Domain:
             raise ValueError(f"domain {self.name!r}: {len(self.classes)} classes but {len(self.priors)} priors")
         if abs(sum(self.priors) - 1.0) > 1e-6 or min(self.priors) < 0:
             raise ValueError(f"domain {self.name!r}: priors must be >= 0 and sum to 1, got {self.priors}")
+        if self.intensity[0] < self.label_threshold:
+            raise ValueError(f"domain {self.name!r}: apex intensities from {self.intensity[0]} fall below the label "
+                             f"threshold {self.label_threshold}, so some apex frames would be labelled neutral")
+        if "neutral" not in self.classes:
+            raise ValueError(f"domain {self.name!r}: the class set must contain 'neutral'")
         if self.mode not in ("episodes", "posed"):
             raise ValueError(f"domain {self.name!r}: mode must be 'episodes' or 'posed', got {self.mode!r}")
 
@@ -75,7 +81,8 @@ DOMAINS: dict[str, Domain] = {
         "vox", "face-recognition-like video pool (VoxCeleb analogue): mostly neutral talking heads, varied scenes",
         _S8, _norm({"neutral": 60, "happy": 20, "sad": 4, "surprise": 6, "fear": 2, "disgust": 2, "anger": 3,
                     "contempt": 3}, _S8),
-        intensity=(0.35, 0.85), yaw=25.0, pose_drift=6.0, shift_jitter=0.012, scale_jitter=0.025, blur_sigma=(0.2, 0.8),
+        intensity=(0.35, 0.85), max_episode_frames=40, yaw=25.0, pose_drift=6.0,
+        shift_jitter=0.012, scale_jitter=0.025, blur_sigma=(0.2, 0.8),
         noise_sigma=(2.0, 5.0)),
     "affectnet": Domain(
         "affectnet", "in-the-wild stills, long-tailed (AffectNet-8 train counts)",
@@ -107,7 +114,8 @@ DOMAINS: dict[str, Domain] = {
         "affwild2", "in-the-wild videos with Aff-Wild2's 8 classes incl. 'other' (frame-level EXPR analogue)",
         labels.AFFWILD2_8, _norm({"neutral": 30, "anger": 4, "disgust": 3, "fear": 3, "happy": 18, "sad": 12,
                                   "surprise": 6, "other": 24}, labels.AFFWILD2_8),
-        intensity=(0.4, 1.0), second_episode_p=0.5, yaw=35.0, pitch=15.0, roll=6.0, pose_drift=10.0, shift_jitter=0.015,
+        intensity=(0.4, 1.0), second_episode_p=0.5, max_episode_frames=32, yaw=35.0, pitch=15.0, roll=6.0,
+        pose_drift=10.0, shift_jitter=0.015,
         bg_saturation=(0.0, 0.7), light_strength=(0.1, 0.5), color_cast=0.1, blur_sigma=(0.3, 1.2),
         noise_sigma=(2.0, 7.0), native_size=96),
     "dfew": Domain(

@@ -1,8 +1,10 @@
 """Per-clip dynamics: expression episodes (onset -> apex -> offset), pose drift, gaze fixations, blinks.
 
 Each clip draws its class from the domain's priors (``clip_label``). A non-neutral clip holds a main
-episode of that class covering 60-95 % of the clip; with ``domain.second_episode_p`` a second,
-shorter episode of a class drawn from the priors fills the larger free gap. ``posed`` domains instead
+episode of that class covering 60-95 % of the clip (at most ~``domain.max_episode_frames``); with
+``domain.second_episode_p`` a second, shorter episode of a class drawn from the priors fills the
+largest free gap. Clips longer than ``max_episode_frames`` get up to ``ceil(T / max_episode_frames)``
+such tries, so a long clip is a sequence of episodes. ``posed`` domains instead
 run neutral -> apex and hold the apex (CK+ style). A frame takes the class of its strongest episode
 when that episode's intensity >= ``domain.label_threshold``, otherwise "neutral". Clips of fewer than
 4 frames (stills) sit at the apex.
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fer_lib.data.synth.domains import Domain
-from fer_lib.data.synth.expression import N_AUS, VA_ANCHORS, other_aus, other_va, prototype
+from fer_lib.data.synth.expression import VA_ANCHORS, other_aus, other_va, prototype
 from fer_lib.data.synth.identity import Identity
 from fer_lib.data.synth.landmarks import FACE_CENTRE
 
@@ -57,13 +59,22 @@ def envelope(t: np.ndarray, start: float, onset: float, apex: float, offset: flo
     return val, phase
 
 
-def _episode(rng: np.random.Generator, t: np.ndarray, lo: float, hi: float, frac: tuple[float, float]):
-    """One onset-apex-offset envelope inside frames [lo, hi)."""
+def _episode(rng: np.random.Generator, t: np.ndarray, lo: float, hi: float, frac: tuple[float, float],
+             max_len: int | None = None):
+    """One onset-apex-offset envelope inside frames [lo, hi), at most ~``max_len`` frames long."""
     span = hi - lo
     length = max(3.0, span * rng.uniform(*frac))
+    if max_len is not None and length > max_len:
+        length = max_len * rng.uniform(0.6, 1.0)
     onset, offset = length * rng.uniform(0.15, 0.3), length * rng.uniform(0.15, 0.3)
     start = lo + rng.uniform(0, max(span - length, 0))
     return envelope(t, start, onset, length - onset - offset, offset)
+
+
+def _free_runs(busy: np.ndarray) -> list[tuple[int, int]]:
+    """Maximal runs [lo, hi) of False in a bool mask [T], in time order."""
+    edges = np.diff(np.concatenate([[0], (~busy).astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
 
 
 def _smooth_walk(rng: np.random.Generator, n: int, amplitude: float, periods: tuple[float, float]) -> np.ndarray:
@@ -97,15 +108,21 @@ def sample_clip(rng: np.random.Generator, domain: Domain, identity: Identity, n_
         elif domain.mode == "posed":
             env, phase = envelope(t, 0.0, (T - 1) * rng.uniform(0.5, 0.7), T, 0.0)
         else:
-            env, phase = _episode(rng, t, 0, T, (0.6, 0.95))
+            env, phase = _episode(rng, t, 0, T, (0.6, 0.95), domain.max_episode_frames)
         add(clip_label, env, phase)
-    if T >= 8 and domain.mode == "episodes" and rng.uniform() < domain.second_episode_p:
+    long = domain.max_episode_frames is not None and T > domain.max_episode_frames
+    tries, min_gap = (-(-T // domain.max_episode_frames), max(4, domain.max_episode_frames // 2)) if long \
+        else (1, max(4, T // 5))
+    for _ in range(tries):   # further, shorter episodes in the free gaps (one try unless the clip is long)
+        if not (T >= 8 and domain.mode == "episodes" and rng.uniform() < domain.second_episode_p):
+            continue
         label = int(rng.choice(len(classes), p=domain.priors))
-        busy = np.flatnonzero(episodes[0][1] > 0) if episodes else np.array([], int)
-        gaps = [(0, busy.min()), (busy.max() + 1, T)] if busy.size else [(0, T)]
+        gaps = _free_runs(np.any([e[1] > 0 for e in episodes], axis=0) if episodes else np.zeros(T, bool))
+        if not gaps:
+            break
         lo, hi = max(gaps, key=lambda g: g[1] - g[0])
-        if classes[label] != "neutral" and hi - lo >= max(4, T // 5):
-            env, phase = _episode(rng, t, lo, hi, (0.6, 1.0))
+        if classes[label] != "neutral" and hi - lo >= min_gap:
+            env, phase = _episode(rng, t, lo, hi, (0.6, 1.0), domain.max_episode_frames)
             add(label, env, phase)
 
     neutral = classes.index("neutral")
@@ -157,12 +174,3 @@ def sample_clip(rng: np.random.Generator, domain: Domain, identity: Identity, n_
     return ClipFactors(clip_label, expression, phase, intensity, aus, valence, arousal, blink, pose, gaze,
                        centre, scale)
 
-
-def assert_consistent(f: ClipFactors) -> None:
-    """Shapes agree across a clip's arrays (cheap guard used by the cache)."""
-    T = f.expression.shape[0]
-    for name in ("phase", "intensity", "valence", "arousal", "blink", "scale"):
-        if getattr(f, name).shape != (T,):
-            raise ValueError(f"clip factor {name} has shape {getattr(f, name).shape}, expected ({T},)")
-    if f.aus.shape != (T, N_AUS) or f.pose.shape != (T, 3) or f.gaze.shape != (T, 2):
-        raise ValueError("clip factors aus/pose/gaze have inconsistent shapes")

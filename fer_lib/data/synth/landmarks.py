@@ -122,6 +122,9 @@ _AU_MOVES: dict[str, list[tuple[tuple[int, ...], float, float]]] = {
     "AU12R": [((54, 64), .09, -.09), ((53, 55), .04, -.03), ((63, 65), .02, -.01)],
     "AU14R": [((54, 64), .03, -.02)],
 }
+# Overall AU amplitude: 1.4 makes mouth and brow movements span a few pixels at 64 px (learnable),
+# while identity still dominates pixel variance (book/data.md measures both).
+AU_GAIN = 1.4
 _MOUTH_AUS = {"AU10", "AU12", "AU14", "AU15", "AU20", "AU23", "AU25", "AU12R", "AU14R"}
 _UPPER_LIDS = np.array([37, 38, 43, 44])
 _LOWER_LIDS = np.array([41, 40, 47, 46])
@@ -133,8 +136,8 @@ def au_displacements(idt: Identity) -> np.ndarray:
     for name, moves in _AU_MOVES.items():
         gain = idt.mouth_width if name in _MOUTH_AUS else (idt.eye_size if name in ("AU5", "AU7", "AU6") else 1.0)
         for idx, dx, dy in moves:
-            d[AU_INDEX[name], list(idx), 0] += dx * gain
-            d[AU_INDEX[name], list(idx), 1] += dy * gain
+            d[AU_INDEX[name], list(idx), 0] += dx * gain * AU_GAIN
+            d[AU_INDEX[name], list(idx), 1] += dy * gain * AU_GAIN
     return d
 
 

@@ -30,3 +30,22 @@ def swap_frame(videos: SynthVideos, clip_a: int, t_a: int, clip_b: int, t_b: int
     return render_frame(id_b, expr, pose=fb.pose[t_b], gaze=fb.gaze[t_b], blink=float(fb.blink[t_b]),
                         scene=scene, domain=cfg.domain_preset, size=cfg.size, centre=fb.centre[t_b],
                         scale=float(fb.scale[t_b]), seed=clip_b * 100003 + t_b)
+
+
+def expression_grid(cfg, identities, states, size: int | None = None, intensity: float = 1.0,
+                    pose=(0.0, 0.0, 0.0)) -> np.ndarray:
+    """Identities x expression states rendered from explicit factors: uint8 [R, C, H, W, 3].
+
+    identities: identity indices of ``cfg``; states: names of ``expression.STATES`` ("other" uses a
+    fixed random AU mix per column). Studio scene, frontal unless ``pose`` is given.
+    """
+    from fer_lib.data.synth.expression import other_aus, prototype
+
+    size = size or cfg.size
+    rng = np.random.default_rng(0)
+    expr = [other_aus(rng) if s == "other" else prototype(s) for s in states]
+    rows = []
+    for i in identities:
+        idt = identity_of(cfg, int(i))
+        rows.append([render_frame(idt, idt.resting_aus + intensity * e, pose=pose, size=size)[0] for e in expr])
+    return np.asarray(rows, np.uint8)
