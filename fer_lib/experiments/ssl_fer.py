@@ -86,7 +86,7 @@ PROFILES = {
         "seeds": (0, 1, 2), "size": 64, "n_identities": 48, "clips_per_identity": 4, "frames_per_clip": 32,
         "eval_identities": 240, "eval_frames_per_clip": 16,
         "depth": 10, "width": 16, "stem_stride": 4, "view_size": 64, "proj_hidden": 256, "proj_dim": 64,
-        "lr": 1e-3, "views_per_step": 128, "epochs": 24, "moco_queue": 1024, "byol_hidden": 256, "byol_dim": 64,
+        "lr": 1e-3, "views_per_step": 128, "epochs": 16, "moco_queue": 1024, "byol_hidden": 256, "byol_dim": 64,
         "probe_epochs": 50, "descriptor_crop": 32, "mechanism_tuples": 128, "swap_oracle_pairs": 32, "tsne_points": 600,
     },
     "full": {
