@@ -55,3 +55,13 @@ def test_side_by_side_labels_every_column():
     assert list(frame.columns) == [("f1", "paper"), ("f1", "this run")]
     assert frame.loc["b", ("f1", "paper")] == "" and frame.loc["b", ("f1", "this run")] == 3
     assert not math.isnan(frame.loc["a", ("f1", "this run")])
+
+
+def test_published_file_has_umask_permissions(tmp_path):
+    import os
+
+    target = tmp_path / "p.json"
+    atomic_write_json(target, {"a": 1})
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
