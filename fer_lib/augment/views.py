@@ -173,6 +173,11 @@ def make_views(images: Tensor, cfg: ViewConfig, generator: torch.Generator) -> T
     return TF.normalize(x, list(cfg.mean), list(cfg.std))
 
 
+def two_views(images: Tensor, views: tuple[ViewConfig, ViewConfig], generator: torch.Generator) -> Tensor:
+    """SimCLR/BYOL's two views of each image: uint8 [B, 3, H, W] -> [2B, 3, S, S] (all first views, then all second)."""
+    return torch.cat([make_views(images, views[0], generator), make_views(images, views[1], generator)])
+
+
 def plain_view(images: Tensor, size: int, mean: tuple[float, float, float] = IMAGENET_MEAN,
                std: tuple[float, float, float] = IMAGENET_STD) -> Tensor:
     """The evaluation view: resize to ``size`` (bilinear, antialiased) and normalise. uint8/float [B, 3, H, W] -> [B, 3, size, size]."""

@@ -6,7 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from fer_lib.augment.generator import GeneratorState
-from fer_lib.augment.views import ViewConfig, make_views, plain_view
+from fer_lib.augment.views import ViewConfig, plain_view, two_views
 from fer_lib.losses.byol import byol_loss
 from fer_lib.nn.momentum import cosine_momentum, momentum_copy, momentum_update
 from fer_lib.nn.mlp import projection_mlp
@@ -41,7 +41,7 @@ class BYOL(nn.Module):
         images = batch["image"]
         b = images.shape[0]
         g = self.rng.generator
-        x = torch.cat([make_views(images, self.views[0], g), make_views(images, self.views[1], g)])   # [2B, 3, S, S]
+        x = two_views(images, self.views, g)   # [2B, 3, S, S]
         p = self.predictor(self.projector(self.backbone(x)))                                           # [2B, D]
         with torch.no_grad():
             self.target_backbone.train(self.training)

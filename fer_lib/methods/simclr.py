@@ -6,7 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from fer_lib.augment.generator import GeneratorState
-from fer_lib.augment.views import ViewConfig, make_views, plain_view
+from fer_lib.augment.views import ViewConfig, plain_view, two_views
 from fer_lib.losses.contrastive import cosine_similarity_matrix, info_nce, pair_masks
 from fer_lib.nn.mlp import projection_mlp
 
@@ -39,7 +39,7 @@ class SimCLR(nn.Module):
         images = batch["image"]
         b = images.shape[0]
         g = self.rng.generator
-        x = torch.cat([make_views(images, self.views[0], g), make_views(images, self.views[1], g)])  # [2B, 3, S, S]
+        x = two_views(images, self.views, g)  # [2B, 3, S, S]
         z = self.projector(self.backbone(x))                                                          # [2B, D]
         sim = cosine_similarity_matrix(z)                                                              # [2B, 2B]
         ids = torch.arange(b, device=z.device).repeat(2)                                               # [2B]
