@@ -59,8 +59,8 @@ def toc_pages(toc: Path = REPO_ROOT / "_toc.yml") -> list[str]:
 
 def is_notebook(path: Path) -> bool:
     """A chapter with code: its text file carries a Jupytext kernelspec header."""
-    head = path.read_text().split("\n---", 1)[0]
-    return path.read_text().startswith("---") and "kernelspec" in head
+    text = path.read_text()
+    return text.startswith("---") and "kernelspec" in text.split("\n---", 1)[0]
 
 
 def notebook_chapters(book_dir: Path = BOOK_DIR) -> list[str]:
