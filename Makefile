@@ -46,6 +46,7 @@ test: env
 
 bench: env
 	$(PY) benchmarks/synth_render.py
+	$(PY) benchmarks/ssl_fer_throughput.py
 
 clean:
 	rm -rf _build results/smoke book/executed

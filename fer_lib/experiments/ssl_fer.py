@@ -13,7 +13,16 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Config:
-    dataset: str = "synthetic"
+    dataset: str = "synthetic"            # "real": the paths below (methods/ssl_fer_real.py)
+    # real data, dataset="real" (the published formats, data/formats/): VoxCeleb1 face tracks + the authors'
+    # frame index to pretrain, AffectNet's CSVs to evaluate, scikit-learn's LFW folder for identity
+    vox_index: str = ""                   # vox1_frames.txt: idx,path,start_frame,end_frame,n_frames
+    vox_root: str = ""
+    affectnet_train_csv: str = ""         # image_id,arousal,valence,expression
+    affectnet_val_csv: str = ""
+    affectnet_images: str = ""
+    lfw_home: str = ""                    # data_home holding lfw_home/ (optional: no identity columns without)
+    lfw_min_faces: int = 200              # the authors' LFW.py: people with >= 200 images (two people)
     seeds: tuple[int, ...] = (0, 1, 2)
     # data: pretraining pool (VoxCeleb1 stand-in) and evaluation set (AffectNet stand-in)
     pretrain_domain: str = "vox"
@@ -23,11 +32,13 @@ class Config:
     n_identities: int = 60
     clips_per_identity: int = 4
     frames_per_clip: int = 32
-    eval_identities: int = 240
-    eval_clips_per_identity: int = 1
-    eval_frames_per_clip: int = 16
+    # evaluation set: stills (1-frame clips sit at the apex), as AffectNet is; one expression per still, so
+    # the probe sees many people rather than many near-identical frames of a few (ours)
+    eval_identities: int = 1500
+    eval_clips_per_identity: int = 2
+    eval_frames_per_clip: int = 1
     eval_test_fraction: float = 0.5       # identity-disjoint halves: probe train / probe test
-    eval_frame_step: int = 4              # neutral clips: every 4th frame (expressive clips: apex frames)
+    eval_frame_step: int = 4              # video evaluation sets: neutral clips' every 4th frame (else apex frames)
     identity_frame_step: int = 4          # identity leakage: every 4th frame of held-out pretraining people
     # model: ResNet-50 from scratch, MLP 2048-2048-128 (paper)
     depth: int = 50
@@ -42,6 +53,7 @@ class Config:
     lr: float = 3e-4                      # the embedded profiles train ~100 steps: 1e-3 there (ours)
     weight_decay: float = 1e-4
     views_per_step: int = 512             # every row sees the same number of images per step
+    num_workers: int = 0                  # data-loading processes (real data: JPEG decoding, dlib)
     epochs: int = 300                     # counted in 4-image tuples per clip (the paper's epoch); same steps for all rows
     # strategies
     time_offsets: tuple[int, ...] = (2, 3, 4, 5, 6)     # frames at 25/6 fps
@@ -77,21 +89,20 @@ class Config:
 PROFILES = {
     "smoke": {
         "seeds": (0,), "size": 32, "n_identities": 8, "clips_per_identity": 2, "frames_per_clip": 24,
-        "eval_identities": 24, "eval_frames_per_clip": 12,
+        "eval_identities": 48,
         "depth": 10, "width": 4, "stem_stride": 2, "view_size": 32, "proj_hidden": 32, "proj_dim": 16,
         "views_per_step": 32, "epochs": 2, "moco_queue": 64, "byol_hidden": 32, "byol_dim": 16,
         "probe_epochs": 3, "descriptor_crop": 16, "mechanism_tuples": 16, "swap_oracle_pairs": 4, "tsne_points": 60,
     },
     "default": {
         "seeds": (0, 1, 2), "size": 64, "n_identities": 48, "clips_per_identity": 4, "frames_per_clip": 32,
-        "eval_identities": 240, "eval_frames_per_clip": 16,
-        "depth": 10, "width": 16, "stem_stride": 4, "view_size": 64, "proj_hidden": 256, "proj_dim": 64,
-        "lr": 1e-3, "views_per_step": 128, "epochs": 16, "moco_queue": 1024, "byol_hidden": 256, "byol_dim": 64,
+        "depth": 10, "width": 32, "stem_stride": 4, "view_size": 64, "proj_hidden": 256, "proj_dim": 64,
+        "lr": 1e-3, "views_per_step": 128, "epochs": 32, "moco_queue": 1024, "byol_hidden": 256, "byol_dim": 64,
         "probe_epochs": 50, "descriptor_crop": 32, "mechanism_tuples": 128, "swap_oracle_pairs": 32, "tsne_points": 600,
     },
     "full": {
         "seeds": (0, 1, 2), "size": 112, "n_identities": 400, "clips_per_identity": 8, "frames_per_clip": 48,
-        "eval_identities": 1000, "eval_frames_per_clip": 16,
+        "eval_identities": 4000,
         "view_size": 112, "epochs": 100, "moco_queue": 16384,
     },
 }

@@ -87,6 +87,7 @@ class SSLFER(nn.Module):
         self.views, self.strategies, self.temperature = views, strategies, temperature
         self.swap_fn, self.landmark_mask_fn = swap_fn, landmark_mask_fn
         self.rng = GeneratorState(seed)
+        self.swaps_skipped = 0   # FaceSwap draws left unswapped because a face was not found (real data)
 
     @torch.no_grad()
     def embed(self, images: Tensor) -> Tensor:
@@ -120,8 +121,13 @@ class SSLFER(nn.Module):
         return images
 
     def _swap(self, images: Tensor, landmarks: Tensor, batch: dict, g: torch.Generator) -> tuple[Tensor, Tensor]:
-        """With probability face_swap_p per sample: the sample's inner face on its donor's head."""
+        """With probability face_swap_p per sample: the sample's inner face on its donor's head. A sample whose
+        or whose donor's landmarks are NaN (real data: dlib found no single face) stays unswapped, as in the
+        authors' code, and is counted in ``swaps_skipped``."""
         apply = torch.rand(images.shape[0], generator=g) < self.strategies.face_swap_p
+        found = torch.isfinite(landmarks).all(dim=(1, 2)) & torch.isfinite(batch["donor_landmarks"]).all(dim=(1, 2))
+        self.swaps_skipped += int((apply & ~found.to(apply.device)).sum())
+        apply &= found.to(apply.device)
         out, out_lm = images.clone(), landmarks.clone()
         for i in torch.nonzero(apply)[:, 0].tolist():
             result = self.swap_fn(images[i].permute(1, 2, 0).cpu().numpy(),

@@ -5,6 +5,7 @@
     metrics = evaluate(method.backbone, cfg, data, seed, device)
     checks = mechanism_checks(row, cfg, data)         # ground-truth checks, independent of training
 
+``cfg.dataset="real"`` swaps the synthetic sets for VoxCeleb1, AffectNet and LFW (:mod:`.ssl_fer_real`).
 Every row trains the same backbone for the same number of optimizer steps on the same number of images
 per step (``cfg.views_per_step``), so rows differ only in what makes a positive and a negative.
 """
@@ -23,6 +24,7 @@ from fer_lib.augment.views import ViewConfig, plain_view
 from torch.utils.data import ConcatDataset, Subset
 
 from fer_lib.data.datasets import FrameDataset
+from fer_lib.data.formats.voxceleb import VoxFrames, VoxTupleDataset, clip_identities, read_vox_index
 from fer_lib.data.synth import SynthConfig, load_synth, swap_frame
 from fer_lib.data.tuples import TimeTupleDataset
 from fer_lib.engine.features import embed
@@ -34,6 +36,7 @@ from fer_lib.faces.swap_oracle import mean_errors, swap_errors
 from fer_lib.methods.byol import BYOL
 from fer_lib.methods.moco import MoCo
 from fer_lib.methods.probe import identity_leakage_probe, linear_probe, ridge_probe
+from fer_lib.methods import ssl_fer_real as real
 from fer_lib.methods.ssl_fer import SSLFER, Strategies
 from fer_lib.methods.ssl_fer_batch import TupleCollate
 from fer_lib.metrics.mechanism import false_negative_precision, tuple_label_checks
@@ -42,9 +45,19 @@ from fer_lib.models.resnet import ResNetBackbone
 
 @dataclass
 class SSLFERData:
-    pretrain: object          # SynthVideos of the pretraining pool
-    evaluation: object        # SynthVideos of the evaluation set
-    descriptors: np.ndarray   # float32 [n_clips, T, D] mouth-eye descriptors of the pretraining frames
+    pretrain: object          # SynthVideos of the pretraining pool | real: list[VoxClip]
+    evaluation: object        # SynthVideos of the evaluation set | real: (AffectNet train, AffectNet val)
+    descriptors: np.ndarray | None  # float32 [n_clips, T, D] mouth-eye descriptors | real: None (per batch)
+    real: bool = False
+
+    def summary(self) -> str:
+        if self.real:
+            frames = sum(len(c.frames) for c in self.pretrain)
+            return (f"VoxCeleb1: {len(self.pretrain)} clips, {frames} frames, "
+                    f"{len(set(c.identity for c in self.pretrain))} people | AffectNet: "
+                    f"{len(self.evaluation[0])} train, {len(self.evaluation[1])} validation images")
+        return (f"pretraining frames {self.pretrain.frames.shape} | train clips {len(self.pretrain.clips('train'))} "
+                f"| evaluation frames {self.evaluation.frames.shape} | descriptors {self.descriptors.shape}")
 
 
 def frame_descriptors(videos, crop_size: int, eye_margin: float, chunk: int = 1024) -> np.ndarray:
@@ -63,7 +76,13 @@ def frame_descriptors(videos, crop_size: int, eye_margin: float, chunk: int = 10
 
 
 def load_data(cfg) -> SSLFERData:
-    """Render (or read from the cache) both synthetic sets and compute the pretraining frames' descriptors."""
+    """Render (or read from the cache) both synthetic sets and compute the pretraining frames' descriptors;
+    ``dataset="real"``: read the VoxCeleb1 index and AffectNet's CSVs (every path checked first)."""
+    if cfg.dataset == "real":
+        real.check_paths(cfg)
+        return SSLFERData(read_vox_index(cfg.vox_index, cfg.vox_root), real.affectnet_sets(cfg), None, real=True)
+    if cfg.dataset != "synthetic":
+        raise ValueError(f"dataset must be 'synthetic' or 'real', got {cfg.dataset!r}")
     pre = load_synth(SynthConfig(domain=cfg.pretrain_domain, n_identities=cfg.n_identities,
                                  clips_per_identity=cfg.clips_per_identity, frames_per_clip=cfg.frames_per_clip,
                                  size=cfg.size, seed=cfg.data_seed))
@@ -90,7 +109,7 @@ def strategies(row: dict, cfg) -> Strategies:
 
 def total_steps(cfg, data: SSLFERData) -> int:
     """``cfg.epochs`` paper epochs: one 4-image tuple per training clip per epoch, views_per_step/4 tuples per step."""
-    n_train = len(data.pretrain.clips("train"))
+    n_train = len(data.pretrain) if data.real else len(data.pretrain.clips("train"))
     return max(1, cfg.epochs * n_train // max(1, cfg.views_per_step // 4))
 
 
@@ -114,14 +133,30 @@ def build_method(row: dict, cfg, seed: int, steps: int) -> nn.Module:
 
 def tuple_dataset(row: dict, cfg, data: SSLFERData, seed: int):
     """(dataset, collate_fn, batch size in dataset items) of a row."""
-    if row["method"] in ("byol", "moco"):
-        return FrameDataset(data.pretrain, "train"), None, cfg.views_per_step // 2
+    single = row["method"] in ("byol", "moco")
     gap = cfg.hard_negative_gap if row["hard_neg"] else None
+    if data.real:
+        return _real_tuple_dataset(row, cfg, data, seed) if not single else (
+            VoxFrames(data.pretrain, cfg.size), None, cfg.views_per_step // 2)
+    if single:
+        return FrameDataset(data.pretrain, "train"), None, cfg.views_per_step // 2
     ds = TimeTupleDataset(data.pretrain, "train", offsets=cfg.time_offsets, weights=cfg.offset_weights,
                           hard_negative_gap=gap, per_clip=2 if gap is None else 1, seed=seed,
                           fixed_tuples=cfg.fixed_tuples)
     collate = TupleCollate(data.pretrain, data.pretrain.clips("train"), data.descriptors, seed=seed,
                            donor_other_identity=cfg.donor_other_identity)
+    return ds, collate, cfg.views_per_step // (4 if row["hard_neg"] else 2)
+
+
+def _real_tuple_dataset(row: dict, cfg, data: SSLFERData, seed: int):
+    gap = cfg.hard_negative_gap if row["hard_neg"] else None
+    ds = VoxTupleDataset(data.pretrain, cfg.size, offsets=cfg.time_offsets, weights=cfg.offset_weights,
+                         hard_negative_gap=gap, per_clip=2 if gap is None else 1, seed=seed,
+                         fixed_tuples=cfg.fixed_tuples)
+    needs_landmarks = row["face_swap"] or row["mask_fn"] or cfg.landmark_mask_p > 0
+    collate = real.RealTupleCollate(data.pretrain, clip_identities(data.pretrain), cfg.size,
+                                    landmarks=needs_landmarks, descriptor_crop=cfg.descriptor_crop if row["mask_fn"] else 0,
+                                    eye_margin=cfg.eye_margin * cfg.size / 224, seed=seed)
     return ds, collate, cfg.views_per_step // (4 if row["hard_neg"] else 2)
 
 
@@ -135,7 +170,8 @@ def pretrain(row: dict, cfg, data: SSLFERData, seed: int, device) -> tuple[nn.Mo
     params = [p for p in method.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     result = fit(method, ds, optimizers=opt, batch_size=batch, max_steps=steps, device=device, seed=seed,
-                 collate_fn=collate, progress=False, desc=row["name"])
+                 collate_fn=collate, num_workers=cfg.num_workers, progress=False, desc=row["name"],
+                 channels_last=torch.device(device).type == "cuda")
     return method, result
 
 
@@ -154,36 +190,67 @@ def identity_frames(videos, frame_step: int) -> ConcatDataset:
     return ConcatDataset([FrameDataset(videos, s, frame_step=frame_step) for s in ("val", "test")])
 
 
-def embed_frames(backbone: nn.Module, cfg, dataset, device) -> tuple[np.ndarray, dict]:
+def embed_frames(backbone: nn.Module, cfg, dataset, device,
+                 label_keys=("expression", "identity", "clip", "valence", "arousal")) -> tuple[np.ndarray, dict]:
     """Frozen features (float32 [N, F]) and labels of a frame dataset, through the evaluation view."""
     pre = functools.partial(plain_view, size=cfg.view_size)
-    return embed(backbone, dataset, device=device, preprocess=pre,
-                 label_keys=("expression", "identity", "clip", "valence", "arousal"))
+    return embed(backbone, dataset, device=device, preprocess=pre, label_keys=label_keys, num_workers=cfg.num_workers)
+
+
+def expression_sets(cfg, data: SSLFERData) -> tuple[object, object, tuple[str, ...]]:
+    """(probe-train set, probe-test set, class names): synthetic apex stills or AffectNet train / validation."""
+    if data.real:
+        return data.evaluation[0], data.evaluation[1], data.evaluation[0].classes
+    return (expression_frames(data.evaluation, "train", cfg.eval_frame_step),
+            expression_frames(data.evaluation, "test", cfg.eval_frame_step), data.evaluation.classes)
 
 
 def evaluate(backbone: nn.Module, cfg, data: SSLFERData, seed: int, device) -> dict:
     """Expression: linear probe (macro F1, accuracy) and ridge V/A (CCC, RMSE) on the evaluation set,
     train identities -> test identities. Identity leakage: logistic and 1-NN identity probes on the
     pretraining pool's held-out people, clip-disjoint split (the same people on both sides)."""
-    tr_x, tr = embed_frames(backbone, cfg, expression_frames(data.evaluation, "train", cfg.eval_frame_step), device)
-    te_x, te = embed_frames(backbone, cfg, expression_frames(data.evaluation, "test", cfg.eval_frame_step), device)
-    k = len(data.evaluation.classes)
+    train_set, test_set, classes = expression_sets(cfg, data)
+    keys = ("expression", "valence", "arousal")
+    tr_x, tr = embed_frames(backbone, cfg, train_set, device, keys)
+    te_x, te = embed_frames(backbone, cfg, test_set, device, keys)
+    k = len(classes)
     probe = linear_probe(tr_x, tr["expression"], te_x, te["expression"], k, epochs=cfg.probe_epochs,
                          lr=cfg.probe_lr, seed=seed, device=device)
     va = ridge_probe(tr_x, np.stack([tr["valence"], tr["arousal"]], 1), te_x,
                      np.stack([te["valence"], te["arousal"]], 1))
+    counts = np.bincount(te["expression"], minlength=k)
+    out = {"F1": probe.macro_f1, "Acc": probe.accuracy, "V-CCC": va.ccc[0], "V-RMSE": va.rmse[0],
+           "A-CCC": va.ccc[1], "A-RMSE": va.rmse[1],
+           "expr_majority": float(counts.max() / counts.sum()), "expr_uniform_chance": 1.0 / int((counts > 0).sum())}
+    return {**out, **identity_scores(backbone, cfg, data, seed, device)}
+
+
+def map_frames(cfg, data: SSLFERData) -> tuple[object, tuple[str, ...], tuple[str, ...]]:
+    """Frames for the t-SNE maps: (dataset, label keys, class names). Synthetic: the pretraining pool's
+    held-out people (several clips each, so identity clusters can show); real: AffectNet validation."""
+    if data.real:
+        return data.evaluation[1], ("expression",), data.evaluation[1].classes
+    return (identity_frames(data.pretrain, cfg.identity_frame_step), ("expression", "identity"),
+            data.pretrain.classes)
+
+
+def identity_scores(backbone: nn.Module, cfg, data: SSLFERData, seed: int, device) -> dict:
+    """Identity leakage: synthetic held-out people of the pretraining pool (clip-disjoint); real: LFW
+    (NaN without ``lfw_home``)."""
+    if data.real:
+        if not cfg.lfw_home:
+            return dict.fromkeys(("identity_probe_acc", "identity_1nn_acc", "identity_chance"), float("nan"))
+        return real.lfw_identity(lambda ds: embed_frames(backbone, cfg, ds, device, ())[0], cfg, seed)
     id_x, ids = embed_frames(backbone, cfg, identity_frames(data.pretrain, cfg.identity_frame_step), device)
     leak = identity_leakage_probe(id_x, ids["identity"], groups=ids["clip"], seed=seed)
-    counts = np.bincount(te["expression"], minlength=k)
-    return {"F1": probe.macro_f1, "Acc": probe.accuracy, "V-CCC": va.ccc[0], "V-RMSE": va.rmse[0],
-            "A-CCC": va.ccc[1], "A-RMSE": va.rmse[1], "identity_probe_acc": leak.logistic_accuracy,
-            "identity_1nn_acc": leak.nn1_accuracy, "identity_chance": leak.chance,
-            "expr_majority": float(counts.max() / counts.sum()), "expr_uniform_chance": 1.0 / int((counts > 0).sum())}
+    return {"identity_probe_acc": leak.logistic_accuracy, "identity_1nn_acc": leak.nn1_accuracy,
+            "identity_chance": leak.chance}
 
 
 def mechanism_checks(row: dict, cfg, data: SSLFERData, seed: int = 0) -> dict:
-    """What the row's strategies do to positives and negatives, measured against the ground truth."""
-    if row["method"] not in ("ssl_fer",):
+    """What the row's strategies do to positives and negatives, measured against the ground truth (synthetic
+    data only: VoxCeleb has no per-frame expression labels)."""
+    if row["method"] not in ("ssl_fer",) or data.real:
         return {}
     ds, collate, per_step = tuple_dataset(row, cfg, data, seed)
     items = [ds[i] for i in range(min(len(ds), cfg.mechanism_tuples))]

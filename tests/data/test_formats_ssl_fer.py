@@ -91,7 +91,7 @@ def test_voxceleb_index_tuples_and_errors(videos, tmp_path):
     index.write_text("\n".join(lines) + "\n")
     clips = read_vox_index(index, root)
     assert [p.name for p in clips[0].frames][:3] == ["1.jpg", "2.jpg", "3.jpg"] and clips[0].frames[-1].name == "16.jpg"
-    ds = VoxTupleDataset(index, root, size=48, hard_negative_gap=12, seed=0)
+    ds = VoxTupleDataset.from_index(index, root, size=48, hard_negative_gap=12, seed=0)
     item = ds[1]
     c, ts = int(item["clip"]), item["t"].numpy()
     assert item["images"].shape == (4, 3, 48, 48) and abs(ts[1] - ts[0]) in (2, 3, 4, 5, 6) and abs(ts[2] - ts[0]) >= 12

@@ -71,26 +71,36 @@ def read_vox_index(index_path: str | Path, root: str | Path, strip_prefixes=AUTH
     return clips
 
 
+def clip_identities(clips: list[VoxClip]) -> np.ndarray:
+    """int64 [n] identity index of each clip (sorted identity names)."""
+    names = sorted({c.identity for c in clips})
+    return np.array([names.index(c.identity) for c in clips], dtype=np.int64)
+
+
 class VoxTupleDataset(Dataset):
     """TimeAug (+HardNeg) tuples over VoxCeleb clips, redrawn per epoch from (seed, epoch).
 
     Item (the format of ``fer_lib.data.tuples.TimeTupleDataset``): dict(images uint8 [K, 3, H, W],
     t int64 [K], clip int64, identity int64); K = 2 or 4 (with ``hard_negative_gap``). No expression
-    labels: VoxCeleb has none.
+    labels: VoxCeleb has none. clips: :func:`read_vox_index`'s list (:meth:`from_index` reads it);
+    per_clip: tuples per clip and epoch; fixed_tuples: every epoch reuses epoch 0's (the authors' code).
     """
 
-    def __init__(self, index_path: str | Path, root: str | Path, size: int = 112, offsets=PAPER_OFFSETS,
-                 weights=PAPER_WEIGHTS, hard_negative_gap: int | None = None, seed: int = 0):
-        self.clips = read_vox_index(index_path, root)
-        names = sorted({c.identity for c in self.clips})
-        self.identity = np.array([names.index(c.identity) for c in self.clips], dtype=np.int64)
+    def __init__(self, clips: list[VoxClip], size: int = 112, offsets=PAPER_OFFSETS, weights=PAPER_WEIGHTS,
+                 hard_negative_gap: int | None = None, per_clip: int = 1, seed: int = 0, fixed_tuples: bool = False):
+        self.clips = clips
+        self.identity = clip_identities(clips)
         self.lengths = np.array([len(c.frames) for c in self.clips], dtype=np.int64)
-        self.size, self.seed = size, seed
-        self.kw = dict(offsets=offsets, weights=weights, hard_negative_gap=hard_negative_gap)
+        self.size, self.seed, self.fixed_tuples = size, seed, fixed_tuples
+        self.kw = dict(offsets=offsets, weights=weights, hard_negative_gap=hard_negative_gap, per_clip=per_clip)
         self.set_epoch(0)
 
+    @classmethod
+    def from_index(cls, index_path: str | Path, root: str | Path, **kwargs) -> "VoxTupleDataset":
+        return cls(read_vox_index(index_path, root), **kwargs)
+
     def set_epoch(self, epoch: int) -> None:
-        rng = np.random.default_rng(np.random.SeedSequence([self.seed, epoch]))
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, 0 if self.fixed_tuples else epoch]))
         self.clip_of, self.t = sample_time_tuples(self.lengths, rng, **self.kw)
 
     def __len__(self) -> int:
@@ -101,3 +111,26 @@ class VoxTupleDataset(Dataset):
         images = np.stack([read_rgb(self.clips[c].frames[t], self.size) for t in ts]).transpose(0, 3, 1, 2)
         return {"images": torch.from_numpy(np.ascontiguousarray(images)), "t": torch.from_numpy(ts.copy()),
                 "clip": torch.tensor(c), "identity": torch.tensor(int(self.identity[c]))}
+
+
+class VoxFrames(Dataset):
+    """Every ``frame_step``-th frame of the clips, for single-image methods (BYOL, MoCo) and embeddings.
+
+    Item: dict(image uint8 [3, size, size], clip int64, t int64, identity int64).
+    """
+
+    def __init__(self, clips: list[VoxClip], size: int = 112, frame_step: int = 1):
+        if frame_step < 1:
+            raise ValueError(f"frame_step must be >= 1, got {frame_step}")
+        self.clips, self.size, self.identity = clips, size, clip_identities(clips)
+        self.index = np.array([(c, t) for c, clip in enumerate(clips) for t in range(0, len(clip.frames), frame_step)],
+                              dtype=np.int64).reshape(-1, 2)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, i: int) -> dict:
+        c, t = (int(v) for v in self.index[i])
+        image = read_rgb(self.clips[c].frames[t], self.size).transpose(2, 0, 1)
+        return {"image": torch.from_numpy(np.ascontiguousarray(image)), "clip": torch.tensor(c), "t": torch.tensor(t),
+                "identity": torch.tensor(int(self.identity[c]))}
