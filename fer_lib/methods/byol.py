@@ -6,7 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from fer_lib.augment.generator import GeneratorState
-from fer_lib.augment.views import ViewConfig, plain_view, two_views
+from fer_lib.augment.views import ViewConfig, two_views
 from fer_lib.losses.byol import byol_loss
 from fer_lib.nn.momentum import cosine_momentum, momentum_copy, momentum_update
 from fer_lib.nn.mlp import projection_mlp
@@ -29,12 +29,6 @@ class BYOL(nn.Module):
         self.views, self.total_steps, self.base_momentum = views, total_steps, base_momentum
         self.register_buffer("step", torch.zeros((), dtype=torch.long))
         self.rng = GeneratorState(seed)
-
-    @torch.no_grad()
-    def embed(self, images: Tensor) -> Tensor:
-        """Frozen features of the online backbone: uint8 [B, 3, H, W] -> [B, F]."""
-        cfg = self.views[0]
-        return self.backbone(plain_view(images, cfg.size, cfg.mean, cfg.std))
 
     def training_step(self, batch: dict) -> tuple[Tensor, dict[str, float]]:
         """batch["image"]: uint8 [B, 3, H, W]. Returns (symmetric BYOL loss, logs)."""

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from fer_lib.augment.generator import GeneratorState
-from fer_lib.augment.views import ViewConfig, make_views, plain_view
+from fer_lib.augment.views import ViewConfig, make_views
 from fer_lib.losses.contrastive import info_nce
 from fer_lib.nn.momentum import momentum_copy, momentum_update
 from fer_lib.nn.mlp import projection_mlp
@@ -35,12 +35,6 @@ class MoCo(nn.Module):
         self.queue = KeyQueue(queue_size, proj_dim)
         self.views, self.temperature, self.momentum = views, temperature, momentum
         self.rng = GeneratorState(seed)
-
-    @torch.no_grad()
-    def embed(self, images: Tensor) -> Tensor:
-        """Frozen features of the query encoder: uint8 [B, 3, H, W] -> [B, F]."""
-        cfg = self.views[0]
-        return self.backbone(plain_view(images, cfg.size, cfg.mean, cfg.std))
 
     def training_step(self, batch: dict) -> tuple[Tensor, dict[str, float]]:
         """batch["image"]: uint8 [B, 3, H, W]. Returns (InfoNCE loss, logs)."""

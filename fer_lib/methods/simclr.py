@@ -6,7 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from fer_lib.augment.generator import GeneratorState
-from fer_lib.augment.views import ViewConfig, plain_view, two_views
+from fer_lib.augment.views import ViewConfig, two_views
 from fer_lib.losses.contrastive import cosine_similarity_matrix, info_nce, pair_masks
 from fer_lib.nn.mlp import projection_mlp
 
@@ -27,12 +27,6 @@ class SimCLR(nn.Module):
         self.projector = projection_mlp(backbone.feature_dim, proj_hidden, proj_dim)
         self.views, self.temperature = views, temperature
         self.rng = GeneratorState(seed)
-
-    @torch.no_grad()
-    def embed(self, images: Tensor) -> Tensor:
-        """Frozen features for probes: uint8 [B, 3, H, W] -> [B, F] (resize to the view size, normalise)."""
-        cfg = self.views[0]
-        return self.backbone(plain_view(images, cfg.size, cfg.mean, cfg.std))
 
     def training_step(self, batch: dict) -> tuple[Tensor, dict[str, float]]:
         """batch["image"]: uint8 [B, 3, H, W]. Returns (NT-Xent loss, logs)."""

@@ -30,7 +30,7 @@ from torch import Tensor, nn
 
 from fer_lib.augment.cutmix import cutmix
 from fer_lib.augment.generator import GeneratorState
-from fer_lib.augment.views import ViewConfig, make_views, plain_view
+from fer_lib.augment.views import ViewConfig, make_views
 from fer_lib.losses.contrastive import ContrastMasks, cosine_similarity_matrix, info_nce, maskfn_masks, pair_masks
 from fer_lib.methods.simclr import positive_top1
 from fer_lib.nn.mlp import projection_mlp
@@ -88,12 +88,6 @@ class SSLFER(nn.Module):
         self.swap_fn, self.landmark_mask_fn = swap_fn, landmark_mask_fn
         self.rng = GeneratorState(seed)
         self.swaps_skipped = 0   # FaceSwap draws left unswapped because a face was not found (real data)
-
-    @torch.no_grad()
-    def embed(self, images: Tensor) -> Tensor:
-        """Frozen features for probes: uint8 [B, 3, H, W] -> [B, F]."""
-        cfg = self.views[0]
-        return self.backbone(plain_view(images, cfg.size, cfg.mean, cfg.std))
 
     def tuple_images(self, batch: dict) -> dict[str, Tensor]:
         """The raw images of each role after TimeAug/FaceSwap/CutMix/LandmarkMask, before the views."""

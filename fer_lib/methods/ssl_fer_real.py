@@ -5,25 +5,29 @@ Selected by ``dataset="real"`` with the paths in the chapter's config (``vox_ind
 path takes from the ground truth is measured here, as in the authors' code:
 
 - landmarks come from dlib (HOG detector, upsample 1, 68 points) on the frame at its stored resolution,
-  scaled to the training size; computed when FaceSwap or MaskFN first needs a frame, then kept per frame;
+  scaled to the training size; computed once per clip when FaceSwap or MaskFN first needs it and kept on
+  disk (:class:`ClipLandmarks`), where the authors ran dlib on every image every epoch;
 - a frame where dlib finds no face or several cannot be swapped or described. FaceSwap leaves it
   unswapped (the authors' fallback) and its MaskFN descriptor is zero (the authors describe a black
-  crop). Such frames are counted (:attr:`FrameLandmarks.misses`), not hidden.
+  crop). Such frames are counted (``ClipLandmarks.misses``, ``SSLFER.swaps_skipped``), not hidden.
 - the mechanism checks need per-frame expression labels, which VoxCeleb does not have: none here.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from fer_lib.atomic import atomic_write
 from fer_lib.data.formats.affectnet import AffectNetImages
 from fer_lib.data.formats.frame_folder import read_rgb
 from fer_lib.data.formats.lfw import lfw_pairs, lfw_people
 from fer_lib.data.formats.voxceleb import VoxClip
+from fer_lib.data.synth import cache_root
 from fer_lib.faces.crops import mouth_eye_crops
 from fer_lib.faces.descriptor import describe
 from fer_lib.faces.detect import FaceCountError, detect_one
@@ -51,26 +55,50 @@ def check_paths(cfg) -> None:
         raise FileNotFoundError("dataset='real' needs the real datasets: " + "; ".join(problems))
 
 
-class FrameLandmarks:
-    """dlib's 68 landmarks of an image file, in the coordinates of the image resized to ``size`` x ``size``.
+class ClipLandmarks:
+    """dlib's 68 landmarks of a clip's frames, computed once per clip and kept on disk.
 
-    Returns float32 [68, 2], all NaN when dlib finds no face or several (counted in ``misses``). Cached per path.
+    ``landmarks(clip, t)`` -> float32 [68, 2] in the coordinates of the frame resized to ``size`` x ``size``,
+    all NaN where dlib finds no face or several. A clip's first use runs dlib on all its frames and writes
+    ``<cache_dir>/<key>.npy`` (float32 [T, 68, 2] in [0, 1] image coordinates; written atomically; the key
+    hashes the folder and its frames' names, sizes and times), so later epochs, rows, seeds and data-loading
+    workers read the file instead of running dlib again. ``misses``: no-face frames among the clips this
+    instance computed or read.
     """
 
-    def __init__(self, size: int):
-        self.size, self.cache, self.misses = size, {}, 0
+    def __init__(self, size: int, cache_dir: str | Path | None = None):
+        self.size, self.misses, self.clips = size, 0, {}
+        self.cache_dir = Path(cache_dir) if cache_dir else cache_root().parent / "landmarks"
 
-    def __call__(self, path: Path) -> np.ndarray:
-        if path not in self.cache:
-            image = read_rgb(path)
-            try:
-                box = detect_one(image, upsample=1, where=str(path))
-                scale = np.array([self.size / image.shape[1], self.size / image.shape[0]], np.float32)
-                self.cache[path] = predict(image, box) * scale
-            except FaceCountError:
-                self.misses += 1
-                self.cache[path] = np.full((68, 2), np.nan, np.float32)
-        return self.cache[path]
+    @staticmethod
+    def key(clip: VoxClip) -> str:
+        stats = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in clip.frames]
+        return hashlib.sha1(repr((str(clip.folder.resolve()), stats)).encode()).hexdigest()
+
+    def _detect(self, path: Path) -> np.ndarray:
+        image = read_rgb(path)
+        try:
+            box = detect_one(image, upsample=1, where=str(path))
+        except FaceCountError:
+            return np.full((68, 2), np.nan, np.float32)
+        return predict(image, box) / np.array([image.shape[1], image.shape[0]], np.float32)
+
+    def clip(self, clip: VoxClip) -> np.ndarray:
+        """float32 [T, 68, 2] in [0, 1] image coordinates (NaN: no single face)."""
+        if clip.folder not in self.clips:
+            path = self.cache_dir / f"{self.key(clip)}.npy"
+            if path.exists():
+                marks = np.load(path)
+            else:
+                marks = np.stack([self._detect(f) for f in clip.frames]).astype(np.float32)
+                with atomic_write(path, "wb") as handle:
+                    np.save(handle, marks)
+            self.misses += int(np.isnan(marks).all(axis=(1, 2)).sum())
+            self.clips[clip.folder] = marks
+        return self.clips[clip.folder]
+
+    def __call__(self, clip: VoxClip, t: int) -> np.ndarray:
+        return self.clip(clip)[t] * self.size
 
 
 def descriptors(images: torch.Tensor, landmarks: torch.Tensor, crop_size: int, eye_margin: float) -> torch.Tensor:
@@ -95,11 +123,11 @@ class RealTupleCollate:
     def __init__(self, clips: list[VoxClip], identity: np.ndarray, size: int, *, landmarks: bool,
                  descriptor_crop: int = 0, eye_margin: float = 10.0, seed: int = 0, donor_tries: int = 4):
         self.clips, self.identity, self.size, self.seed = clips, np.asarray(identity), size, seed
-        self.landmarks = FrameLandmarks(size) if landmarks else None
+        self.landmarks = ClipLandmarks(size) if landmarks else None
         self.descriptor_crop, self.eye_margin, self.donor_tries = descriptor_crop, eye_margin, donor_tries
 
     def _landmarks(self, clip: np.ndarray, t: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(np.stack([self.landmarks(self.clips[c].frames[s]) for c, s in zip(clip, t)]))
+        return torch.from_numpy(np.stack([self.landmarks(self.clips[c], s) for c, s in zip(clip, t)]))
 
     def _donor(self, clip: int, ts: np.ndarray) -> tuple[int, int]:
         """A frame of another identity's clip; with landmarks on, one where dlib finds a face if any try does."""
@@ -110,7 +138,7 @@ class RealTupleCollate:
         for _ in range(self.donor_tries):
             d = int(pool[rng.integers(len(pool))])
             s = int(rng.integers(len(self.clips[d].frames)))
-            if self.landmarks is None or np.isfinite(self.landmarks(self.clips[d].frames[s])).all():
+            if self.landmarks is None or np.isfinite(self.landmarks(self.clips[d], s)).all():
                 break
         return d, s
 

@@ -45,7 +45,6 @@ def test_simclr_step_equals_manual_nt_xent_and_resumes_views():
     a = make_views(data["image"], VIEWS[0], model.rng.generator)
     b = make_views(data["image"], VIEWS[0], restored.rng.generator)
     torch.testing.assert_close(a, b)
-    assert model.embed(data["image"]).shape == (4, model.backbone.feature_dim)
 
 
 def test_moco_queue_negatives_and_momentum():

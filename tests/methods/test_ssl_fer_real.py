@@ -15,6 +15,7 @@ import torch
 from fer_lib.config import resolve
 from fer_lib.data.formats.affectnet import write_affectnet_csv
 from fer_lib.data.formats.lfw import write_lfw_home
+from fer_lib.data.formats.voxceleb import read_vox_index
 from fer_lib.data.media import feat_media
 from fer_lib.data.synth import SynthConfig, load_synth
 from fer_lib.experiments import ssl_fer as E
@@ -40,6 +41,11 @@ def face_track(video: str, size: int = 160) -> list[np.ndarray]:
     half, cx, cy = 0.9 * max(x1 - x0, y1 - y0), (x0 + x1) / 2, (y0 + y1) / 2
     box = np.array([cx - half, cy - half, cx + half, cy + half]).round().astype(int)
     return [cv2.resize(f[max(box[1], 0):box[3], max(box[0], 0):box[2]], (size, size)) for f in frames]
+
+
+@pytest.fixture(autouse=True)
+def landmark_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("FER_CACHE_DIR", str(tmp_path / "cache"))
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +99,19 @@ def test_missing_paths_are_listed(tmp_path):
         P.load_data(resolve(E.Config, E.PROFILES, "smoke", {"dataset": "affectnet"}))
 
 
-def test_frame_landmarks_scale_with_the_training_size(roots):
-    path = roots / "vox" / "id10001" / "vid" / "00001" / "1.jpg"
-    native = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+def test_clip_landmarks_scale_with_the_size_and_are_computed_once(roots, tmp_path, monkeypatch):
+    clip = read_vox_index(roots / "vox1_frames.txt", roots / "vox")[0]
+    native = cv2.cvtColor(cv2.imread(str(clip.frames[3])), cv2.COLOR_BGR2RGB)
     expected = predict(native, detect_one(native, upsample=1)) * 64 / native.shape[0]
-    lm = R.FrameLandmarks(64)
-    np.testing.assert_allclose(lm(path), expected, atol=1e-4)
-    assert lm(path) is lm(path) and lm.misses == 0                              # cached per path
+    marks = R.ClipLandmarks(64, tmp_path)
+    np.testing.assert_allclose(marks(clip, 3), expected, atol=1e-3)
+    assert marks.misses == 0 and len(list(tmp_path.glob("*.npy"))) == 1
+    monkeypatch.setattr(R, "detect_one", lambda *a, **k: pytest.fail("dlib ran again"))
+    np.testing.assert_allclose(R.ClipLandmarks(32, tmp_path)(clip, 3), expected / 2, atol=1e-3)   # from the file
+    drawing = read_vox_index(roots / "vox1_frames.txt", roots / "vox")[2]
+    monkeypatch.undo()
+    fresh = R.ClipLandmarks(64, tmp_path)
+    assert np.isnan(fresh(drawing, 0)).all() and fresh.misses == FRAMES
 
 
 def test_real_batches_swap_and_describe(roots):
