@@ -18,12 +18,11 @@ The gap between rows 1 and 3 is what the data path costs. CUDA runs use bf16 aut
 from __future__ import annotations
 
 import argparse
-import json
 import time
 
 import torch
 
-from fer_lib.config import chapter_config
+from fer_lib.config import chapter_config, parse_value
 from fer_lib.engine.trainer import fit
 from fer_lib.experiments.ssl_fer import ROWS
 from fer_lib.losses.contrastive import cosine_similarity_matrix, info_nce, pair_masks
@@ -88,7 +87,7 @@ def main(argv=None) -> None:
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("-p", nargs=2, action="append", default=[], metavar=("KEY", "VALUE"))
     args = ap.parse_args(argv)
-    overrides = {k: json.loads(v) if v[:1] in "0123456789-[{tf" else v for k, v in args.p}
+    overrides = {k: parse_value(v) for k, v in args.p}
     cfg = chapter_config("ssl_fer", args.profile, overrides)
     device = pick_device(args.device)
     row = next(r for r in ROWS if r["name"] == args.row)

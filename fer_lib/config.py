@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
 import typing
 from typing import Any
 
@@ -35,6 +36,14 @@ def _coerce(name: str, value: Any, annotation: Any) -> Any:
             return tuple(_coerce(name, v, args[0]) for v in value)
         return tuple(_coerce(name, v, a) for v, a in zip(value, args, strict=True))
     return value
+
+
+def parse_value(text: str):
+    """A ``-p`` value: JSON when it parses (numbers, true/false, lists, dicts, null), else the raw string."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
 
 
 def resolve(config_cls: type, profiles: dict[str, dict[str, Any]], profile: str,

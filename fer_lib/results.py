@@ -29,6 +29,11 @@ def results_root() -> Path:
     return Path(os.environ.get("FER_RESULTS_DIR", REPO_ROOT / "results"))
 
 
+def checkpoints_root() -> Path:
+    """Where chapters keep training checkpoints: ``$FER_CHECKPOINT_DIR`` or ``<repo>/checkpoints``."""
+    return Path(os.environ.get("FER_CHECKPOINT_DIR", REPO_ROOT / "checkpoints"))
+
+
 def results_path(chapter: str, profile: str, root: Path | None = None) -> Path:
     return (root or results_root()) / profile / f"{chapter}.json"
 
@@ -88,6 +93,10 @@ class Run:
             "metrics": {},
         }
         self._t0 = time.perf_counter()
+
+    def checkpoint_root(self) -> Path:
+        """``<checkpoints>/<chapter>/<profile>``: this chapter's training checkpoints (resume, torchrun rows)."""
+        return checkpoints_root() / self.chapter / self.profile
 
     @property
     def source_label(self) -> str:

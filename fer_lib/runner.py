@@ -31,8 +31,8 @@ import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from fer_lib.config import PROFILE_NAMES
-from fer_lib.runtime import REPO_ROOT
+from fer_lib.config import PROFILE_NAMES, parse_value
+from fer_lib.runtime import REPO_ROOT, code_digest
 
 BOOK_DIR = REPO_ROOT / "book"
 KERNEL = "fer-book"
@@ -70,14 +70,6 @@ def notebook_chapters(book_dir: Path = BOOK_DIR) -> list[str]:
     """
     pages = toc_pages() if book_dir == BOOK_DIR else sorted(p.stem for p in book_dir.glob("*.md"))
     return [p for p in pages if (book_dir / f"{p}.md").exists() and is_notebook(book_dir / f"{p}.md")]
-
-
-def parse_value(text: str):
-    """A ``-p`` value: JSON when it parses (numbers, true/false, lists, dicts, null), else the raw string."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
 
 
 def config_keys(chapter: str) -> set[str] | None:
@@ -132,12 +124,7 @@ def cache_key(text_file: Path, injected: dict, lib_dir: Path = REPO_ROOT / "fer_
     digest = hashlib.sha256()
     digest.update(text_file.read_bytes())
     digest.update(json.dumps(injected, sort_keys=True, default=str).encode())
-    for path in sorted(lib_dir.rglob("*.py")):
-        digest.update(str(path.relative_to(lib_dir)).encode())
-        digest.update(path.read_bytes())
-    requirements = REPO_ROOT / "requirements.txt"
-    if requirements.exists():
-        digest.update(requirements.read_bytes())
+    digest.update(code_digest(lib_dir).encode())
     return digest.hexdigest()
 
 

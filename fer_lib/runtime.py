@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import platform
 import random
@@ -13,6 +14,19 @@ import numpy as np
 import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def code_digest(lib_dir: Path = REPO_ROOT / "fer_lib") -> str:
+    """SHA-256 of the library's code (every ``fer_lib/**/*.py``, path and bytes) and ``requirements.txt``:
+    what the runner's cache key and the chapters' checkpoint folders depend on."""
+    digest = hashlib.sha256()
+    for path in sorted(lib_dir.rglob("*.py")):
+        digest.update(str(path.relative_to(lib_dir)).encode())
+        digest.update(path.read_bytes())
+    requirements = REPO_ROOT / "requirements.txt"
+    if requirements.exists():
+        digest.update(requirements.read_bytes())
+    return digest.hexdigest()
 
 
 def seed_everything(seed: int) -> torch.Generator:

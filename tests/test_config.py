@@ -2,7 +2,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from fer_lib.config import as_dict, resolve
+from fer_lib.config import as_dict, parse_value, resolve
 
 
 @dataclass(frozen=True)
@@ -31,3 +31,10 @@ def test_unknown_key_and_profile_are_errors():
         resolve(Cfg, PROFILES, "huge")
     with pytest.raises(ValueError, match="epochs"):
         resolve(Cfg, PROFILES, "default", {"epochs": 2.5})
+
+
+def test_parse_value():
+    assert parse_value("5") == 5
+    assert parse_value("0.5") == 0.5
+    assert parse_value("cuda") == "cuda"
+    assert parse_value("[1, 2]") == [1, 2]

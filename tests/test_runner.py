@@ -81,10 +81,3 @@ def test_unknown_parameter_is_an_error(book):
     book_dir, _ = book
     with pytest.raises(SystemExit):
         runner.main(["run", "--profile", "smoke", "--book-dir", str(book_dir), "-p", "no_such_key", "1", "good"])
-
-
-def test_parse_value():
-    assert runner.parse_value("5") == 5
-    assert runner.parse_value("0.5") == 0.5
-    assert runner.parse_value("cuda") == "cuda"
-    assert runner.parse_value("[1, 2]") == [1, 2]

@@ -38,7 +38,8 @@ autocast on CUDA (none on CPU), backward, clip, schedules (stepped per optimizer
 (:class:`NonFiniteLossError` naming step, epoch, batch and dataset indices; the last good checkpoint is
 kept), checkpoints ``<checkpoint_dir>/last.pt`` (model, optimisers, schedulers, step, data position,
 python/numpy/torch RNG states and every ``torch.Generator`` attribute of the method) and exact resume
-(same dataset, batch_size, seed and process count), data-parallel runs under torchrun
+(same dataset, batch_size, seed and process count; a *finished* run's checkpoint loads in any process count,
+so a chapter picks up rows trained under torchrun), data-parallel runs under torchrun
 (:mod:`fer_lib.engine.distributed`), tqdm progress. ``after_optimizer_step()`` without argument is accepted.
 ``callbacks``: functions of :class:`StepInfo` called after every step (e.g. evaluate when ``epoch_end``).
 
@@ -217,7 +218,8 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
     if resume_from is not None and resume_from.is_file():
         payload = ckpt.load_checkpoint(resume_from, method, config=config)
         t = payload["trainer"]
-        if t.get("world_size", 1) != world:
+        # a finished run (e.g. trained under torchrun) loads in any process count: no data position is needed
+        if t.get("world_size", 1) != world and t.get("step", 0) < total:
             raise ValueError(f"checkpoint {resume_from} was written with {t.get('world_size')} processes, "
                              f"this run has {world}: the data position would not match")
         for name, opt in opts.items():
@@ -317,7 +319,7 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
             t_fetch = time.perf_counter()
     bar.close()
     seconds = time.perf_counter() - t0
-    path = save()
+    path = save() if state["step"] > start_step else ckpt_path   # a finished checkpoint stays as written
     return FitResult(history=state["history"], step=state["step"], epoch=state["epoch"], seconds=seconds,
                      data_seconds=data_seconds, samples_per_s=samples / seconds if seconds > 0 else 0.0,
                      checkpoint=path)

@@ -54,6 +54,7 @@ class Config:
     weight_decay: float = 1e-4
     views_per_step: int = 512             # every row sees the same number of images per step
     num_workers: int = 0                  # data-loading processes (real data: JPEG decoding, dlib)
+    checkpoint_every: int = 500           # steps between checkpoints (and one at the end of every row)
     epochs: int = 300                     # counted in 4-image tuples per clip (the paper's epoch); same steps for all rows
     # strategies
     time_offsets: tuple[int, ...] = (2, 3, 4, 5, 6)     # frames at 25/6 fps

@@ -13,20 +13,25 @@ per step (``cfg.views_per_step``), so rows differ only in what makes a positive 
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
+from torch.utils.data import ConcatDataset, Subset
 
 from fer_lib.augment.landmark_mask import random_landmark_mask
 from fer_lib.augment.views import ViewConfig, plain_view
-from torch.utils.data import ConcatDataset, Subset
-
+from fer_lib.config import as_dict
 from fer_lib.data.datasets import FrameDataset
 from fer_lib.data.formats.voxceleb import VoxFrames, VoxTupleDataset, clip_identities, read_vox_index
 from fer_lib.data.synth import SynthConfig, load_synth, swap_frame
 from fer_lib.data.tuples import TimeTupleDataset
+from fer_lib.engine import distributed as ddp
 from fer_lib.engine.features import embed
 from fer_lib.engine.trainer import FitResult, fit
 from fer_lib.faces.crops import mouth_eye_crops
@@ -39,8 +44,17 @@ from fer_lib.methods.probe import identity_leakage_probe, linear_probe, ridge_pr
 from fer_lib.methods import ssl_fer_real as real
 from fer_lib.methods.ssl_fer import SSLFER, Strategies
 from fer_lib.methods.ssl_fer_batch import TupleCollate
+from fer_lib.metrics.classification import confusion
 from fer_lib.metrics.mechanism import false_negative_precision, tuple_label_checks
 from fer_lib.models.resnet import ResNetBackbone
+from fer_lib.runtime import code_digest
+
+#: Config keys that change only the evaluation or the bookkeeping, never a row's pretraining: a checkpoint
+#: stays valid when they change (see :func:`checkpoint_dir`).
+NOT_TRAINING = ("seeds", "eval_identities", "eval_clips_per_identity", "eval_frames_per_clip", "eval_test_fraction",
+                "eval_frame_step", "identity_frame_step", "probe_epochs", "probe_lr", "mechanism_tuples",
+                "swap_oracle_pairs", "tsne_points", "num_workers", "checkpoint_every", "affectnet_train_csv",
+                "affectnet_val_csv", "affectnet_images", "lfw_home", "lfw_min_faces")
 
 
 @dataclass
@@ -160,19 +174,47 @@ def _real_tuple_dataset(row: dict, cfg, data: SSLFERData, seed: int):
     return ds, collate, cfg.views_per_step // (4 if row["hard_neg"] else 2)
 
 
-def pretrain(row: dict, cfg, data: SSLFERData, seed: int, device) -> tuple[nn.Module, FitResult | None]:
-    """Train the row's method for :func:`total_steps` steps with Adam (lr, wd); 'none' returns it untrained."""
+def checkpoint_dir(root: str | Path, row: dict, cfg, seed: int) -> Path:
+    """``<root>/<row>-seed<seed>-<hash>``; the hash covers the training config, the row and the library's
+    code, so a checkpoint is only ever picked up by the very same training."""
+    training = {k: v for k, v in as_dict(cfg).items() if k not in NOT_TRAINING}
+    key = hashlib.sha256(json.dumps([training, row, code_digest()], sort_keys=True, default=str).encode())
+    return Path(root) / f"{re.sub(r'[^A-Za-z0-9]+', '_', row['name'])}-seed{seed}-{key.hexdigest()[:12]}"
+
+
+def pretrain(row: dict, cfg, data: SSLFERData, seed: int, device,
+             checkpoint_root: str | Path | None = None) -> tuple[nn.Module, FitResult | None]:
+    """Train the row's method for :func:`total_steps` steps with Adam (lr, wd); 'none' returns it untrained.
+
+    With ``checkpoint_root`` the run checkpoints every ``cfg.checkpoint_every`` steps and at the end into
+    :func:`checkpoint_dir` and resumes from there: an interrupted chapter continues, and a row already trained
+    (by an earlier execution, or under torchrun by :mod:`fer_lib.methods.ssl_fer_train`) is loaded, not
+    retrained. Under torchrun each process takes 1/world of the step's images.
+    """
     steps = total_steps(cfg, data)
     method = build_method(row, cfg, seed, steps)
     if row["method"] == "none":
         return method, None
     ds, collate, batch = tuple_dataset(row, cfg, data, seed)
+    world = ddp.get_world_size()
+    if batch % world:
+        raise ValueError(f"{batch} items per step do not split over {world} processes")
     params = [p for p in method.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    result = fit(method, ds, optimizers=opt, batch_size=batch, max_steps=steps, device=device, seed=seed,
+    folder = None if checkpoint_root is None else checkpoint_dir(checkpoint_root, row, cfg, seed)
+    result = fit(method, ds, optimizers=opt, batch_size=batch // world, max_steps=steps, device=device, seed=seed,
                  collate_fn=collate, num_workers=cfg.num_workers, progress=False, desc=row["name"],
-                 channels_last=torch.device(device).type == "cuda")
+                 channels_last=torch.device(device).type == "cuda", checkpoint_dir=folder,
+                 checkpoint_every=cfg.checkpoint_every if folder else 0, resume=folder is not None)
     return method, result
+
+
+def images_per_second(row: dict, cfg, result: FitResult | None) -> float | None:
+    """Training images per second of this call (None: untrained control, or a row loaded from its checkpoint)."""
+    if result is None or result.samples_per_s == 0:
+        return None
+    images_per_item = 2 if row["method"] in ("byol", "moco") or not row["hard_neg"] else 4
+    return result.samples_per_s * images_per_item
 
 
 def expression_frames(videos, split: str, frame_step: int) -> Subset:
@@ -206,8 +248,8 @@ def expression_sets(cfg, data: SSLFERData) -> tuple[object, object, tuple[str, .
 
 
 def evaluate(backbone: nn.Module, cfg, data: SSLFERData, seed: int, device) -> dict:
-    """Expression: linear probe (macro F1, accuracy) and ridge V/A (CCC, RMSE) on the evaluation set,
-    train identities -> test identities. Identity leakage: logistic and 1-NN identity probes on the
+    """Expression: linear probe (macro F1, accuracy, confusion [K, K]) and ridge V/A (CCC, RMSE) on the
+    evaluation set, train identities -> test identities. Identity leakage: logistic and 1-NN identity probes on the
     pretraining pool's held-out people, clip-disjoint split (the same people on both sides)."""
     train_set, test_set, classes = expression_sets(cfg, data)
     keys = ("expression", "valence", "arousal")
@@ -221,6 +263,7 @@ def evaluate(backbone: nn.Module, cfg, data: SSLFERData, seed: int, device) -> d
     counts = np.bincount(te["expression"], minlength=k)
     out = {"F1": probe.macro_f1, "Acc": probe.accuracy, "V-CCC": va.ccc[0], "V-RMSE": va.rmse[0],
            "A-CCC": va.ccc[1], "A-RMSE": va.rmse[1],
+           "confusion": confusion(te["expression"], probe.predictions, k).tolist(),
            "expr_majority": float(counts.max() / counts.sum()), "expr_uniform_chance": 1.0 / int((counts > 0).sum())}
     return {**out, **identity_scores(backbone, cfg, data, seed, device)}
 

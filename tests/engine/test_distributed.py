@@ -94,3 +94,13 @@ def test_two_process_gloo_matches_single_process(tmp_path):
     for k, v in ddp["state"].items():
         assert torch.equal(ddp["resumed"][k], v), k
     assert ddp["resumed_losses"] == ddp["losses"]
+    # a finished 2-process run loads in one process without training (a chapter picking up torchrun rows) ...
+    ckpt_dir = str(tmp_path / "ckpt")
+    written = os.path.getmtime(ckpt_dir + "/last.pt")
+    loaded, loaded_losses = _run(8, 1, 6, ckpt_dir=ckpt_dir, resume=True)
+    for k, v in ddp["state"].items():
+        assert torch.equal(loaded[k], v), k
+    assert loaded_losses == ddp["losses"] and os.path.getmtime(ckpt_dir + "/last.pt") == written
+    # ... but continuing it in another process count would misplace the data: refused
+    with pytest.raises(ValueError, match="written with 2 processes"):
+        _run(8, 1, 8, ckpt_dir=ckpt_dir, resume=True)

@@ -154,7 +154,10 @@ def test_real_pretrain_and_evaluate(roots):
     scores = P.evaluate(method.backbone, cfg, data, 0, torch.device("cpu"))
     for key in ("F1", "Acc", "identity_probe_acc", "identity_1nn_acc", "lfw_verification_acc"):
         assert 0.0 <= scores[key] <= 1.0, key
-    assert scores["identity_chance"] == pytest.approx(1 / 3, abs=0.1)       # three LFW people, balanced
+    assert scores["identity_chance"] == pytest.approx(1 / 3, abs=0.1)
+    cm = np.array(scores["confusion"])                                        # rows: AffectNet val labels
+    assert cm.shape == (8, 8) and cm.sum() == len(data.evaluation[1])
+    assert np.trace(cm) / cm.sum() == pytest.approx(scores["Acc"])       # three LFW people, balanced
     no_lfw = P.evaluate(method.backbone, real_cfg(roots, lfw_home=""), data, 0, torch.device("cpu"))
     assert np.isnan(no_lfw["identity_probe_acc"]) and no_lfw["F1"] == pytest.approx(scores["F1"])
     frames, keys, classes = P.map_frames(cfg, data)
