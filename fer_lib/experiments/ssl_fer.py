@@ -79,9 +79,12 @@ class Config:
     byol_hidden: int = 4096
     byol_dim: int = 256
     byol_momentum: float = 0.996
-    # evaluation: linear probe on frozen features (the paper's intent; the authors' code fine-tunes)
+    # evaluation: "linear" = linear probe on frozen features (the paper's intent); "finetune" = the authors'
+    # downstream code (whole encoder + MLP head, Adam 1e-4, wd 5e-4, batch 64, cosine, Balanced-Softmax CE)
+    eval_protocol: str = "linear"
     probe_epochs: int = 50
     probe_lr: float = 1e-2
+    finetune_epochs: int = 20
     mechanism_tuples: int = 256
     swap_oracle_pairs: int = 32
     tsne_points: int = 600

@@ -12,6 +12,7 @@ per step (``cfg.views_per_step``), so rows differ only in what makes a positive 
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -40,7 +41,8 @@ from fer_lib.faces.swap import swap_faces
 from fer_lib.faces.swap_oracle import mean_errors, swap_errors
 from fer_lib.methods.byol import BYOL
 from fer_lib.methods.moco import MoCo
-from fer_lib.methods.probe import identity_leakage_probe, linear_probe, ridge_probe
+from fer_lib.methods.probe import (FineTuneClassifier, ProbeResult, fine_tune, identity_leakage_probe, linear_probe,
+                                   ridge_probe)
 from fer_lib.methods import ssl_fer_real as real
 from fer_lib.methods.ssl_fer import SSLFER, Strategies
 from fer_lib.methods.ssl_fer_batch import TupleCollate
@@ -52,7 +54,8 @@ from fer_lib.runtime import code_digest
 #: Config keys that change only the evaluation or the bookkeeping, never a row's pretraining: a checkpoint
 #: stays valid when they change (see :func:`checkpoint_dir`).
 NOT_TRAINING = ("seeds", "eval_identities", "eval_clips_per_identity", "eval_frames_per_clip", "eval_test_fraction",
-                "eval_frame_step", "identity_frame_step", "probe_epochs", "probe_lr", "mechanism_tuples",
+                "eval_frame_step", "identity_frame_step", "eval_protocol", "probe_epochs", "probe_lr", "finetune_epochs",
+                "mechanism_tuples",
                 "swap_oracle_pairs", "tsne_points", "num_workers", "checkpoint_every", "affectnet_train_csv",
                 "affectnet_val_csv", "affectnet_images", "lfw_home", "lfw_min_faces")
 
@@ -92,6 +95,8 @@ def frame_descriptors(videos, crop_size: int, eye_margin: float, chunk: int = 10
 def load_data(cfg) -> SSLFERData:
     """Render (or read from the cache) both synthetic sets and compute the pretraining frames' descriptors;
     ``dataset="real"``: read the VoxCeleb1 index and AffectNet's CSVs (every path checked first)."""
+    if cfg.eval_protocol not in ("linear", "finetune"):
+        raise ValueError(f"eval_protocol must be 'linear' or 'finetune', got {cfg.eval_protocol!r}")
     if cfg.dataset == "real":
         real.check_paths(cfg)
         return SSLFERData(read_vox_index(cfg.vox_index, cfg.vox_root), real.affectnet_sets(cfg), None, real=True)
@@ -248,16 +253,21 @@ def expression_sets(cfg, data: SSLFERData) -> tuple[object, object, tuple[str, .
 
 
 def evaluate(backbone: nn.Module, cfg, data: SSLFERData, seed: int, device) -> dict:
-    """Expression: linear probe (macro F1, accuracy, confusion [K, K]) and ridge V/A (CCC, RMSE) on the
-    evaluation set, train identities -> test identities. Identity leakage: logistic and 1-NN identity probes on the
+    """Expression: linear probe, or the authors' fine-tuning with ``eval_protocol="finetune"`` (macro F1,
+    accuracy, confusion [K, K]), and ridge V/A (CCC, RMSE) on frozen features of the evaluation set, train
+    identities -> test identities. Identity leakage: logistic and 1-NN identity probes on the
     pretraining pool's held-out people, clip-disjoint split (the same people on both sides)."""
     train_set, test_set, classes = expression_sets(cfg, data)
     keys = ("expression", "valence", "arousal")
     tr_x, tr = embed_frames(backbone, cfg, train_set, device, keys)
     te_x, te = embed_frames(backbone, cfg, test_set, device, keys)
     k = len(classes)
-    probe = linear_probe(tr_x, tr["expression"], te_x, te["expression"], k, epochs=cfg.probe_epochs,
-                         lr=cfg.probe_lr, seed=seed, device=device)
+    if cfg.eval_protocol == "linear":
+        probe = linear_probe(tr_x, tr["expression"], te_x, te["expression"], k, epochs=cfg.probe_epochs,
+                             lr=cfg.probe_lr, seed=seed, device=device)
+    else:
+        probe = finetune_expression(backbone, cfg, train_set, test_set, np.bincount(tr["expression"], minlength=k),
+                                    seed, device)
     va = ridge_probe(tr_x, np.stack([tr["valence"], tr["arousal"]], 1), te_x,
                      np.stack([te["valence"], te["arousal"]], 1))
     counts = np.bincount(te["expression"], minlength=k)
@@ -275,6 +285,19 @@ def map_frames(cfg, data: SSLFERData) -> tuple[object, tuple[str, ...], tuple[st
         return data.evaluation[1], ("expression",), data.evaluation[1].classes
     return (identity_frames(data.pretrain, cfg.identity_frame_step), ("expression", "identity"),
             data.pretrain.classes)
+
+
+def finetune_expression(backbone: nn.Module, cfg, train_set, test_set, class_counts: np.ndarray, seed: int,
+                        device) -> ProbeResult:
+    """The authors' downstream protocol on a copy of the encoder (the frozen probes keep the original):
+    :class:`~fer_lib.methods.probe.FineTuneClassifier` with their MLP head and Balanced-Softmax CE, trained for
+    ``cfg.finetune_epochs`` with their optimiser; the last epoch is tested (no separate validation split here)."""
+    torch.manual_seed(seed)
+    model = FineTuneClassifier(copy.deepcopy(backbone), backbone.feature_dim, len(class_counts),
+                               class_counts=np.maximum(class_counts, 1),
+                               preprocess=functools.partial(plain_view, size=cfg.view_size))
+    return fine_tune(model, train_set, test_set, len(class_counts), epochs=cfg.finetune_epochs,
+                     batch_size=min(64, len(train_set)), seed=seed, device=device)
 
 
 def identity_scores(backbone: nn.Module, cfg, data: SSLFERData, seed: int, device) -> dict:

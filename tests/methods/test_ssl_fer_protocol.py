@@ -37,3 +37,22 @@ def test_frames_steps_and_mechanisms(setup):
     assert P.mechanism_checks(next(r for r in E.ROWS if r["name"] == "BYOL"), cfg, data) == {}
     with pytest.raises(ValueError, match="unknown method"):
         P.build_method({**full, "method": "simsiam"}, cfg, 0, 1)
+
+
+def test_finetune_protocol_trains_a_copy_and_reports_the_same_fields(setup):
+    import torch
+
+    cfg, data = setup
+    backbone = P.build_method(E.ROWS[2], cfg, 0, 1).backbone
+    before = {k: v.clone() for k, v in backbone.state_dict().items()}
+    tuned = P.evaluate(backbone, resolve(E.Config, E.PROFILES, "smoke", {"eval_protocol": "finetune",
+                                                                          "finetune_epochs": 2}), data, 0, "cpu")
+    linear = P.evaluate(backbone, cfg, data, 0, "cpu")
+    for k, v in backbone.state_dict().items():
+        assert torch.equal(v, before[k]), k                      # the frozen probes see the untouched encoder
+    cm = np.array(tuned["confusion"])
+    assert cm.sum() == len(P.expression_sets(cfg, data)[1]) and np.trace(cm) / cm.sum() == tuned["Acc"]
+    assert tuned["identity_probe_acc"] == linear["identity_probe_acc"] and tuned["V-CCC"] == linear["V-CCC"]
+    with pytest.raises(ValueError, match="eval_protocol"):
+        P.load_data(resolve(E.Config, E.PROFILES, "smoke", {"eval_protocol": "knn"}))
+
