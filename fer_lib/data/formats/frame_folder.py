@@ -120,7 +120,23 @@ def sample_indices(n_frames: int, num_frames: int, stride: int, rng: np.random.G
     return np.concatenate([np.arange(n_frames), np.full(num_frames - n_frames, n_frames - 1)]).astype(np.int64)
 
 
-class FrameFolderClips:
+class EpochSeeded:
+    """Per-(epoch, index) random draws of a map-style dataset: epochs differ, runs repeat.
+
+    ``seed = None`` means no randomness (``item_rng`` returns None); call ``set_epoch`` between epochs.
+    """
+
+    seed: int | None = None
+    epoch: int = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def item_rng(self, index: int) -> np.random.Generator | None:
+        return None if self.seed is None else np.random.default_rng([self.seed, self.epoch, index])
+
+
+class FrameFolderClips(EpochSeeded):
     """A map-style dataset over annotated frame folders -> dict(video uint8 [T, 3, H, W], label, path).
 
     No random augmentation here: with ``seed`` set, the temporal window is drawn per (epoch, index)
@@ -132,10 +148,6 @@ class FrameFolderClips:
                  seed: int | None = None):
         self.entries = read_annotations(csv_path, classes, root, label_offset)
         self.classes, self.num_frames, self.stride, self.size, self.seed = classes, num_frames, stride, size, seed
-        self.epoch = 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -145,8 +157,7 @@ class FrameFolderClips:
 
         entry = self.entries[index]
         frames = list_frames(entry.frame_dir, entry.source)
-        rng = None if self.seed is None else np.random.default_rng([self.seed, self.epoch, index])
-        picks = sample_indices(len(frames), self.num_frames, self.stride, rng)
+        picks = sample_indices(len(frames), self.num_frames, self.stride, self.item_rng(index))
         video = np.stack([read_rgb(frames[i], self.size) for i in picks])  # [T, H, W, 3]
         return {"video": torch.from_numpy(video).permute(0, 3, 1, 2).contiguous(), "label": entry.label,
                 "path": str(entry.frame_dir)}

@@ -21,7 +21,7 @@ import av
 import cv2
 import numpy as np
 
-from fer_lib.data.formats.frame_folder import read_path_label_lines, sample_indices
+from fer_lib.data.formats.frame_folder import EpochSeeded, read_path_label_lines, sample_indices
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def read_clip(path: str | Path, num_frames: int = 16, stride: int = 4, size: int
     return np.stack(out)
 
 
-class VideoListClips:
+class VideoListClips(EpochSeeded):
     """Map-style dataset over a pretraining list -> dict(video uint8 [T, 3, H, W], label, path).
 
     With ``seed`` the temporal window is drawn per (epoch, index) (``set_epoch`` between epochs);
@@ -99,10 +99,6 @@ class VideoListClips:
                  seed: int | None = None):
         self.entries = read_video_list(list_path, root)
         self.num_frames, self.stride, self.size, self.crop_box, self.seed = num_frames, stride, size, crop_box, seed
-        self.epoch = 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -111,7 +107,7 @@ class VideoListClips:
         import torch
 
         entry = self.entries[index]
-        rng = None if self.seed is None else np.random.default_rng([self.seed, self.epoch, index])
-        clip = read_clip(entry.path, self.num_frames, self.stride, self.size, self.crop_box, rng, entry.source)
+        clip = read_clip(entry.path, self.num_frames, self.stride, self.size, self.crop_box, self.item_rng(index),
+                         entry.source)
         return {"video": torch.from_numpy(clip).permute(0, 3, 1, 2).contiguous(), "label": entry.label,
                 "path": str(entry.path)}
