@@ -129,7 +129,8 @@ def student_step(student: nn.Module, images_labelled: torch.Tensor, labels: torc
 
     Returns (L_u, f as a detached scalar or None without feedback, logs).
     """
-    # l_old before the training forward: restoring the buffers afterwards would invalidate its graph
+    # l_old before the training forward: buffers_kept restores BatchNorm buffers in place, which after that
+    # forward would invalidate the running statistics its backward has saved
     loss_old = labelled_loss(student, images_labelled, labels) if feedback else None
     b = images_labelled.shape[0]
     logits = at_least_float32(student(torch.cat([images_labelled, images_unlabelled])))  # [B + BU, K]
