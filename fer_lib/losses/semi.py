@@ -99,7 +99,9 @@ def feedback_coefficient(loss_labelled_old: torch.Tensor, loss_labelled_new: tor
     """First-order estimate of the feedback coefficient f of formula (6), a detached scalar.
 
     loss_labelled_old: scalar CE(y_FER, S(x_FER; theta_t)) before the student's step;
-    loss_labelled_new: scalar CE(y_FER, S(x_FER; theta_t+1)) after it (same labelled batch).
+    loss_labelled_new: scalar CE(y_FER, S(x_FER; theta_t+1)) after it. Both must be the same function of
+    theta: same labelled batch, same forward composition and BatchNorm mode (in train mode BatchNorm mixes
+    the images of a forward pass; ``fer_lib.methods.mpl.labelled_loss``), or f is offset even for a zero step.
     Returns ``old - new`` (the paper's sign: positive when the pseudo-label step helped the labelled
     loss; equal to eta_S g_l(theta')^T g_u up to O(eta_S^2)). ``mpl_code_sign=True`` returns
     ``new - old`` as kekmodel/MPL-pytorch and the official MPL code do.

@@ -63,3 +63,67 @@ def test_weak_supervised_step_is_seeded_cross_entropy():
     loss, logs = WeakSupervised(clf, seed=3).training_step(batch)
     x = weak_augment(batch["image"], torch.Generator().manual_seed(3)).float() / 127.5 - 1.0
     assert loss.item() == pytest.approx(F.cross_entropy(clf(x), batch["expression"]).item(), rel=1e-5)
+
+
+class _BiasOnly(nn.Module):
+    """logits = b for every frame: the CE optimum has the closed form softmax(b)_k ∝ (class weight x count)."""
+
+    def __init__(self, k):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(k))
+
+    def forward(self, x, padding=None):
+        return self.bias.expand(x.shape[0], x.shape[1], -1)
+
+
+def test_inverse_frequency_weights_hand_case():
+    from fer_lib.methods.temporal import inverse_frequency_weights
+
+    # counts [3, 1, 0] over N = 4 labelled frames (the -1 is ignored), 2 classes present
+    w = inverse_frequency_weights(np.array([[0, 0, -1], [0, 1, -1]]), 3)
+    assert torch.allclose(w, torch.tensor([4 / 6, 2.0, 0.0]))
+    with pytest.raises(ValueError, match="no labelled frames"):
+        inverse_frequency_weights(np.array([-1, -1]), 3)
+    with pytest.raises(ValueError, match="outside"):
+        inverse_frequency_weights(np.array([0, 3]), 3)
+
+
+def test_class_weighted_step_is_the_weighted_mean_and_default_is_unweighted():
+    torch.manual_seed(0)
+    logits = torch.randn(2, 4, 3)
+    labels = torch.tensor([[0, 0, 1, -1], [0, 2, 0, 0]])
+    batch = {"features": torch.zeros(2, 4, 5), "expression": labels}
+
+    class Fixed(nn.Module):
+        def forward(self, x, padding=None):
+            return logits
+
+    w = torch.tensor([0.5, 2.0, 3.0])
+    keep = labels >= 0
+    ce = -torch.log_softmax(logits[keep], dim=-1)[torch.arange(keep.sum()), labels[keep]]  # [7]
+    weighted = (w[labels[keep]] * ce).sum() / w[labels[keep]].sum()
+    assert TemporalClassifier(Fixed(), class_weights=w).training_step(batch)[0].item() == pytest.approx(weighted.item(), rel=1e-6)
+    assert TemporalClassifier(Fixed()).training_step(batch)[0].item() == pytest.approx(ce.mean().item(), rel=1e-6)
+    with pytest.raises(ValueError, match="entries"):
+        TemporalClassifier(Fixed(), class_weights=torch.ones(4)).training_step(batch)
+    with pytest.raises(ValueError, match="non-negative"):
+        TemporalClassifier(Fixed(), class_weights=torch.tensor([1.0, -1.0, 1.0]))
+
+
+@pytest.mark.parametrize("balanced", [False, True])
+def test_inverse_frequency_weights_undo_class_imbalance_at_the_optimum(balanced):
+    """90 % class 0, 10 % class 1, uninformative features: the unweighted optimum predicts (0.9, 0.1), the
+    inverse-frequency weighted one (0.5, 0.5), the balanced sampler's optimum."""
+    from fer_lib.methods.temporal import inverse_frequency_weights
+
+    labels = torch.tensor([[0] * 9 + [1]] * 4)  # [B=4, T=10]
+    weights = inverse_frequency_weights(labels.numpy(), 2) if balanced else None
+    method = TemporalClassifier(_BiasOnly(2), class_weights=weights)
+    opt = torch.optim.SGD(method.parameters(), lr=1.0)
+    batch = {"features": torch.zeros(4, 10, 3), "expression": labels}
+    for _ in range(300):
+        opt.zero_grad()
+        method.training_step(batch)[0].backward()
+        opt.step()
+    p = torch.softmax(method.model.bias.detach(), dim=0)
+    assert torch.allclose(p, torch.tensor([0.5, 0.5] if balanced else [0.9, 0.1]), atol=1e-3)
