@@ -110,7 +110,9 @@ class _Stepper:
     """``optimize(name, loss)``: the engine's backward + step for one optimiser (see module docstring)."""
 
     def __init__(self, optimizers: dict, schedulers: dict, grad_clip: float | None):
-        self.optimizers, self.schedulers, self.grad_clip = optimizers, schedulers, grad_clip
+        # None or <= 0: no clipping (clip_grad_norm_(params, 0) would zero every gradient)
+        self.optimizers, self.schedulers = optimizers, schedulers
+        self.grad_clip = grad_clip if grad_clip is not None and grad_clip > 0 else None
         self.params = {n: [p for g in o.param_groups for p in g["params"]] for n, o in optimizers.items()}
         self.where: dict = {}
         self.done: list[str] = []
@@ -177,6 +179,9 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
         optimizer with two or more entries (method gets ``training_step(batch, optimize)``).
     schedulers: one scheduler / dict name -> scheduler, stepped after each step of its optimizer.
     batch_size: per process. seed: data order, python/numpy/torch RNGs (offset by rank under DDP).
+    grad_clip: clip the global gradient norm of each optimiser's parameters to this value; None or <= 0 = off
+        (0 means "no clipping", never "clip to norm 0", which would zero every gradient).
+    epochs, max_steps: positive when given (0 would train nothing and still save and return a "trained" model).
     checkpoint_every: save ``last.pt`` every that many steps (0: only at the end); needs checkpoint_dir.
     resume: True = continue from ``<checkpoint_dir>/last.pt`` if it exists; a path = from that file.
     config: JSON-able dict stored in (and checked against) the checkpoint.
@@ -188,6 +193,10 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
                         "sharded under DDP, resumable mid-epoch); pass batch_size/sampler/num_workers/collate_fn")
     if epochs is None and max_steps is None:
         raise ValueError("fit needs epochs or max_steps")
+    for name, value in (("epochs", epochs), ("max_steps", max_steps), ("batch_size", batch_size),
+                        ("log_every", log_every)):
+        if value is not None and value < 1:
+            raise ValueError(f"fit: {name} must be >= 1, got {value}")
     opts, scheds = _as_dict(optimizers), _as_dict(schedulers)
     if not opts or set(scheds) - set(opts):
         raise ValueError(f"schedulers {list(scheds)} must name optimizers {list(opts)}")
