@@ -6,7 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from fer_lib.engine.trainer import fit
+from fer_lib.engine.checkpoint import safe_load
+from fer_lib.engine.distributed import ShardedSampler
+from fer_lib.engine.trainer import NonFiniteLossError, fit
 
 
 class Items(torch.utils.data.Dataset):
@@ -66,3 +68,73 @@ def test_zero_steps_or_batch_is_an_error_naming_the_argument(name, value):
     kw = {"max_steps": 3, "batch_size": 4, name: value}
     with pytest.raises(ValueError, match=f"{name} must be >= 1, got {value}"):
         _fit(**kw)
+
+
+def _item_of_batch(batch_index, n=24, batch_size=4, position=1):
+    """The dataset index at ``position`` in batch ``batch_index`` of epoch 0 (seed 0)."""
+    sampler = ShardedSampler(n, seed=0, world_size=1, rank=0)
+    sampler.set_epoch(0)
+    return list(sampler)[batch_index * batch_size + position]
+
+
+def _finite(path):
+    return all(torch.isfinite(v).all() for v in safe_load(path)["model"].values())
+
+
+def test_nan_gradient_with_finite_loss_stops_before_the_step_and_is_never_saved(tmp_path):
+    bad = _item_of_batch(3)
+    with pytest.raises(NonFiniteLossError) as err:
+        _fit(Items(bad=[bad]), checkpoint_dir=tmp_path, checkpoint_every=1)
+    e = err.value
+    # the batch that produced the NaN gradient is named, not the next one
+    assert (e.step, e.epoch, e.batch_index) == (3, 0, 3) and bad in e.indices and len(e.indices) == 4
+    assert "gradient norm of 'main' (finite loss" in str(e) and "at step 3 " in str(e)
+    assert e.checkpoint == tmp_path / "last.pt" and f"{tmp_path / 'last.pt'} (step 3)" in str(e)
+    assert safe_load(tmp_path / "last.pt")["trainer"]["step"] == 3 and _finite(tmp_path / "last.pt")
+    # with the bad item fixed, resuming continues exactly as a clean run
+    ref, _ = _fit(Items())
+    resumed, result = _fit(Items(), checkpoint_dir=tmp_path, resume=True)
+    assert result.step == 6
+    assert torch.equal(resumed.lin.weight, ref.lin.weight) and torch.equal(resumed.lin.bias, ref.lin.bias)
+
+
+class InfHook(Net):
+    """A momentum-style hook that writes inf into the weights after optimizer step 2."""
+
+    def after_optimizer_step(self, step):
+        if step == 2:
+            with torch.no_grad():
+                self.lin.bias[0] = float("inf")
+
+
+def test_non_finite_weights_name_their_step_and_are_never_saved(tmp_path):
+    torch.manual_seed(0)
+    net = InfHook()
+    with pytest.raises(NonFiniteLossError, match=r"non-finite weights after the step .*'lin.bias'.* at step 1 ") as err:
+        fit(net, Items(), optimizers=torch.optim.SGD(net.parameters(), lr=0.1), batch_size=4, max_steps=6,
+            device="cpu", progress=False, checkpoint_dir=tmp_path, checkpoint_every=1)
+    assert err.value.step == 1 and safe_load(tmp_path / "last.pt")["trainer"]["step"] == 1 and _finite(tmp_path / "last.pt")
+
+    def poison(info):  # a callback runs after the step's check: the save checks again
+        if info.step == 2:
+            with torch.no_grad():
+                net2.lin.weight[0, 0] = float("nan")
+
+    torch.manual_seed(0)
+    net2 = Net()
+    with pytest.raises(NonFiniteLossError, match=r"weights before saving .*'lin.weight'"):
+        fit(net2, Items(), optimizers=torch.optim.SGD(net2.parameters(), lr=0.1), batch_size=4, max_steps=6,
+            device="cpu", progress=False, checkpoint_dir=tmp_path / "b", checkpoint_every=1, callbacks=[poison])
+    assert safe_load(tmp_path / "b" / "last.pt")["trainer"]["step"] == 1 and _finite(tmp_path / "b" / "last.pt")
+
+
+def test_the_stop_message_says_when_no_checkpoint_was_kept(tmp_path):
+    data = Items(bad=[_item_of_batch(2)])
+    with pytest.raises(NonFiniteLossError) as off:
+        _fit(data)  # checkpointing off
+    assert "no checkpoint was kept (checkpointing is off" in str(off.value) and off.value.checkpoint is None
+    assert "last good checkpoint" not in str(off.value)
+    with pytest.raises(NonFiniteLossError) as early:
+        _fit(data, checkpoint_dir=tmp_path, checkpoint_every=5)  # fails at step 2, before the first save
+    assert f"none written yet to {tmp_path / 'last.pt'}" in str(early.value) and early.value.checkpoint is None
+    assert not (tmp_path / "last.pt").exists()
