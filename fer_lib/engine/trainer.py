@@ -40,8 +40,9 @@ autocast on CUDA (none on CPU), backward, clip, schedules (stepped per optimizer
 norm or updated weights were non-finite; the last good checkpoint is kept, and no checkpoint is ever written
 with non-finite weights), checkpoints ``<checkpoint_dir>/last.pt`` (model, optimisers, schedulers, step, data position,
 python/numpy/torch RNG states and every ``torch.Generator`` attribute of the method) and exact resume
-(same dataset, batch_size, seed and process count; a *finished* run's checkpoint loads in any process count,
-so a chapter picks up rows trained under torchrun), data-parallel runs under torchrun
+(same dataset length, batch_size, seed and process count, all stored in the checkpoint and checked by
+:func:`check_resume`; a *finished* run's checkpoint loads in any process count, so a chapter picks up rows
+trained under torchrun; a checkpoint whose tensors fail their checksum is refused), data-parallel runs under torchrun
 (:mod:`fer_lib.engine.distributed`), tqdm progress. ``after_optimizer_step()`` without argument is accepted.
 ``callbacks``: functions of :class:`StepInfo` called after every step (e.g. evaluate when ``epoch_end``).
 
@@ -182,6 +183,25 @@ class _Stepper:
         return value
 
 
+def check_resume(path: Path, saved: dict, *, seed: int, batch_size: int, dataset_length: int, world_size: int,
+                 finished: bool) -> None:
+    """Refuse a checkpoint of another run: exact resume needs the same seed, dataset length and batch size
+    (per process x processes); an unfinished run also the same process count (the data position is per
+    process). A field the checkpoint does not store (older files) is not checked."""
+    saved_world = saved.get("world_size", 1)
+    if not finished and saved_world != world_size:
+        raise ValueError(f"checkpoint {path} was written with {saved_world} processes, this run has {world_size}: "
+                         f"the data position would not match")
+    saved_batch = saved.get("batch_size")
+    for name, old, new in (("seed", saved.get("seed"), seed),
+                           ("dataset length", saved.get("dataset_length"), dataset_length),
+                           ("batch_size x processes", None if saved_batch is None else saved_batch * saved_world,
+                            batch_size * world_size)):
+        if old is not None and old != new:
+            raise ValueError(f"checkpoint {path} was written with {name} = {old}, this run has {name} = {new}: "
+                             f"exact resume needs them equal (pass the same value, or use another checkpoint_dir)")
+
+
 def _as_dict(obj) -> dict:
     if obj is None:
         return {}
@@ -250,12 +270,11 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
     if resume_from is not None and resume is not True and not resume_from.is_file():
         raise FileNotFoundError(f"resume={str(resume)!r}: no such checkpoint file")
     if resume_from is not None and resume_from.is_file():
-        payload = ckpt.load_checkpoint(resume_from, method, config=config)
-        t = payload["trainer"]
         # a finished run (e.g. trained under torchrun) loads in any process count: no data position is needed
-        if t.get("world_size", 1) != world and t.get("step", 0) < total:
-            raise ValueError(f"checkpoint {resume_from} was written with {t.get('world_size')} processes, "
-                             f"this run has {world}: the data position would not match")
+        payload = ckpt.load_checkpoint(resume_from, method, config=config, check_trainer=lambda saved: check_resume(
+            resume_from, saved, seed=seed, batch_size=batch_size, dataset_length=len(dataset), world_size=world,
+            finished=saved.get("step", 0) >= total))
+        t = payload["trainer"]
         for name, opt in opts.items():
             opt.load_state_dict(t["optimizers"][name])
         for name, sch in scheds.items():
@@ -278,7 +297,8 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
             torch.distributed.all_gather_object(gathered, rngs[0])
             rngs = gathered
         if rank == 0:
-            trainer = {**state, "world_size": world, "seed": seed,
+            trainer = {**state, "world_size": world, "seed": seed, "batch_size": batch_size,
+                       "dataset_length": len(dataset),
                        "optimizers": {n: o.state_dict() for n, o in opts.items()},
                        "schedulers": {n: s.state_dict() for n, s in scheds.items()},
                        "generators": {n: g.get_state() for n, g in ckpt.generators_of(method).items()},

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from fer_lib.engine.checkpoint import safe_load
+from fer_lib.engine.checkpoint import CheckpointMismatchError, load_weights, safe_load
 from fer_lib.engine.distributed import ShardedSampler
 from fer_lib.engine.trainer import NonFiniteLossError, fit
 
@@ -138,3 +138,39 @@ def test_the_stop_message_says_when_no_checkpoint_was_kept(tmp_path):
         _fit(data, checkpoint_dir=tmp_path, checkpoint_every=5)  # fails at step 2, before the first save
     assert f"none written yet to {tmp_path / 'last.pt'}" in str(early.value) and early.value.checkpoint is None
     assert not (tmp_path / "last.pt").exists()
+
+
+@pytest.mark.parametrize("change, field, old, new", [
+    ({"seed": 1}, "seed", 0, 1),
+    ({"batch_size": 3}, "batch_size x processes", 4, 3),
+    ({"data": Items(n=28)}, "dataset length", 24, 28),
+])
+def test_resume_refuses_another_seed_batch_size_or_dataset_length(tmp_path, change, field, old, new):
+    _fit(max_steps=3, checkpoint_dir=tmp_path)
+    torch.manual_seed(0)
+    net = Net()
+    before = net.lin.weight.clone()
+    with pytest.raises(ValueError, match=rf"last\.pt was written with {field} = {old}, this run has {field} = {new}"):
+        fit(net, change.get("data", Items()), optimizers=torch.optim.SGD(net.parameters(), lr=0.1),
+            batch_size=change.get("batch_size", 4), max_steps=6, device="cpu", seed=change.get("seed", 0),
+            progress=False, checkpoint_dir=tmp_path, resume=True)
+    assert torch.equal(net.lin.weight, before)  # refused before any weight was loaded
+    _, result = _fit(max_steps=6, checkpoint_dir=tmp_path, resume=True)  # the same run resumes
+    assert result.step == 6
+
+
+def test_a_byte_corrupted_checkpoint_is_refused_naming_the_file(tmp_path):
+    net, _ = _fit(max_steps=3, checkpoint_dir=tmp_path)
+    path = tmp_path / "last.pt"
+    data = bytearray(path.read_bytes())
+    at = data.find(net.lin.weight.detach().numpy().tobytes())
+    assert at > 0
+    data[at + 2] ^= 0x10  # one flipped bit in a weight's mantissa: still a valid, loadable zip
+    path.write_bytes(bytes(data))
+    assert not torch.equal(torch.load(path, weights_only=True)["model"]["lin.weight"], net.lin.weight)
+    with pytest.raises(CheckpointMismatchError, match=rf"checkpoint {path} is corrupt"):  # CorruptCheckpointError
+        safe_load(path)
+    with pytest.raises(CheckpointMismatchError, match=rf"{path} is corrupt"):
+        _fit(max_steps=6, checkpoint_dir=tmp_path, resume=True)
+    with pytest.raises(CheckpointMismatchError, match=rf"{path} is corrupt"):
+        load_weights(path, nn.Linear(4, 2), prefix="lin.")
