@@ -242,6 +242,10 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
                         ("log_every", log_every)):
         if value is not None and value < 1:
             raise ValueError(f"fit: {name} must be >= 1, got {value}")
+    if checkpoint_every < 0:
+        raise ValueError(f"fit: checkpoint_every must be >= 0 (0: only at the end), got {checkpoint_every}")
+    if grad_clip is not None and grad_clip != grad_clip:
+        raise ValueError("fit: grad_clip is NaN (None or <= 0 turns clipping off)")
     opts, scheds = _as_dict(optimizers), _as_dict(schedulers)
     if not opts or set(scheds) - set(opts):
         raise ValueError(f"schedulers {list(scheds)} must name optimizers {list(opts)}")

@@ -68,6 +68,10 @@ def test_zero_steps_or_batch_is_an_error_naming_the_argument(name, value):
     kw = {"max_steps": 3, "batch_size": 4, name: value}
     with pytest.raises(ValueError, match=f"{name} must be >= 1, got {value}"):
         _fit(**kw)
+    with pytest.raises(ValueError, match="checkpoint_every must be >= 0"):
+        _fit(checkpoint_every=-1)
+    with pytest.raises(ValueError, match="grad_clip is NaN"):
+        _fit(grad_clip=float("nan"))
 
 
 def _item_of_batch(batch_index, n=24, batch_size=4, position=1):
