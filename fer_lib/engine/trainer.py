@@ -184,10 +184,11 @@ class _Stepper:
 
 
 def check_resume(path: Path, saved: dict, *, seed: int, batch_size: int, dataset_length: int, world_size: int,
-                 finished: bool) -> None:
+                 sampler_length: int, finished: bool) -> None:
     """Refuse a checkpoint of another run: exact resume needs the same seed, dataset length and batch size
-    (per process x processes); an unfinished run also the same process count (the data position is per
-    process). A field the checkpoint does not store (older files) is not checked."""
+    (per process x processes); an unfinished run also the same process count and items per epoch per process
+    (the sampler's length: the data position is counted in it). A field the checkpoint does not store (older
+    files) is not checked."""
     saved_world = saved.get("world_size", 1)
     if not finished and saved_world != world_size:
         raise ValueError(f"checkpoint {path} was written with {saved_world} processes, this run has {world_size}: "
@@ -196,7 +197,9 @@ def check_resume(path: Path, saved: dict, *, seed: int, batch_size: int, dataset
     for name, old, new in (("seed", saved.get("seed"), seed),
                            ("dataset length", saved.get("dataset_length"), dataset_length),
                            ("batch_size x processes", None if saved_batch is None else saved_batch * saved_world,
-                            batch_size * world_size)):
+                            batch_size * world_size),
+                           ("items per epoch per process", None if finished else saved.get("sampler_length"),
+                            sampler_length)):
         if old is not None and old != new:
             raise ValueError(f"checkpoint {path} was written with {name} = {old}, this run has {name} = {new}: "
                              f"exact resume needs them equal (pass the same value, or use another checkpoint_dir)")
@@ -277,7 +280,7 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
         # a finished run (e.g. trained under torchrun) loads in any process count: no data position is needed
         payload = ckpt.load_checkpoint(resume_from, method, config=config, check_trainer=lambda saved: check_resume(
             resume_from, saved, seed=seed, batch_size=batch_size, dataset_length=len(dataset), world_size=world,
-            finished=saved.get("step", 0) >= total))
+            sampler_length=len(sampler), finished=saved.get("step", 0) >= total))
         t = payload["trainer"]
         for name, opt in opts.items():
             opt.load_state_dict(t["optimizers"][name])
@@ -302,7 +305,7 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
             rngs = gathered
         if rank == 0:
             trainer = {**state, "world_size": world, "seed": seed, "batch_size": batch_size,
-                       "dataset_length": len(dataset),
+                       "dataset_length": len(dataset), "sampler_length": len(sampler),
                        "optimizers": {n: o.state_dict() for n, o in opts.items()},
                        "schedulers": {n: s.state_dict() for n, s in scheds.items()},
                        "generators": {n: g.get_state() for n, g in ckpt.generators_of(method).items()},
@@ -382,7 +385,10 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
             t_fetch = time.perf_counter()
     bar.close()
     seconds = time.perf_counter() - t0
-    path = save() if state["step"] > start_step else ckpt_path   # a finished checkpoint stays as written
+    if state["step"] > start_step:
+        path = save()
+    else:  # nothing trained: a finished checkpoint stays as written; name the file that holds these weights
+        path = ckpt_path if ckpt_path is not None and ckpt_path.is_file() else resume_from
     return FitResult(history=state["history"], step=state["step"], epoch=state["epoch"], seconds=seconds,
                      data_seconds=data_seconds, samples_per_s=samples / seconds if seconds > 0 else 0.0,
                      checkpoint=path)

@@ -163,6 +163,28 @@ def test_resume_refuses_another_seed_batch_size_or_dataset_length(tmp_path, chan
     assert result.step == 6
 
 
+class Every2nd(torch.utils.data.Sampler):
+    """A custom sampler (e.g. class-balanced) whose epoch length is its own, not the dataset's."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __iter__(self):
+        return iter(range(0, self.n, 2))
+
+    def __len__(self):
+        return len(range(0, self.n, 2))
+
+
+def test_resume_refuses_another_epoch_length_and_a_finished_run_names_its_file(tmp_path):
+    _fit(max_steps=2, checkpoint_dir=tmp_path)
+    with pytest.raises(ValueError, match="items per epoch per process = 24, this run has items per epoch per process = 12"):
+        _fit(max_steps=6, checkpoint_dir=tmp_path, resume=True, sampler=Every2nd(24))
+    _, done = _fit(max_steps=2, checkpoint_dir=tmp_path / "a")
+    _, again = _fit(max_steps=2, resume=done.checkpoint)  # finished: nothing trained, nothing saved
+    assert again.step == 2 and again.checkpoint == done.checkpoint and done.checkpoint.is_file()
+
+
 def test_a_byte_corrupted_checkpoint_is_refused_naming_the_file(tmp_path):
     net, _ = _fit(max_steps=3, checkpoint_dir=tmp_path)
     path = tmp_path / "last.pt"
