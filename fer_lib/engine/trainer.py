@@ -172,9 +172,11 @@ class _Stepper:
         with torch.autocast(loss.device.type, enabled=False):
             loss.backward(retain_graph=retain_graph)          # the backward pass
         ddp.all_reduce_grads(params)                           # average over processes (no-op on one)
-        if self.grad_clip is not None:  # the norm before clipping (clipping a NaN gradient keeps it NaN)
-            torch.nn.utils.clip_grad_norm_(params, self.grad_clip)
-        if not np.isfinite(global_norm([p.grad for p in params])):  # checked before the step touches weights
+        if self.grad_clip is not None:  # clip returns the norm before clipping
+            norm = float(torch.nn.utils.clip_grad_norm_(params, self.grad_clip))
+        else:
+            norm = global_norm([p.grad for p in params])
+        if not np.isfinite(norm):  # checked before the step touches the weights
             self.fail(f"gradient norm of {name!r} (finite loss {value:.4g})")
         optimizer.step()
         if name in self.schedulers:
