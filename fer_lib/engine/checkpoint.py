@@ -8,10 +8,13 @@ loads with ``torch.load(weights_only=True)`` (no arbitrary unpickling)::
      "fingerprint": "3f2a...",                         # sha256 of class + parameter names/shapes/dtypes + config
      "config": "{...}",                                # JSON text of the optional config dict (or "null")
      "model": state_dict,
-     "trainer": {...}}                                 # optimizers, schedulers, step, epoch, RNG states (trainer.py)
+     "trainer": {...},                                 # optimizers, schedulers, step, epoch, RNG states (trainer.py)
+     "checksum": "9c1e..."}                            # sha256 of every tensor under "model" and "trainer"
 
 Loading into a different model raises :class:`CheckpointMismatchError` naming the file and the
-difference (class, missing/unexpected keys, shapes), never a half-loaded model.
+difference (class, missing/unexpected keys, shapes), never a half-loaded model. A file whose tensor bytes
+no longer match its checksum (a flipped bit, a partly overwritten file) raises :class:`CorruptCheckpointError`
+naming the file; checkpoints written before the checksum existed load without the check.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import hashlib
 import json
 import random
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -33,6 +36,33 @@ FORMAT = "fer_lib.engine/1"
 
 class CheckpointMismatchError(RuntimeError):
     """The checkpoint at ``path`` does not fit the model it is being loaded into."""
+
+
+class CorruptCheckpointError(CheckpointMismatchError):
+    """The checkpoint's tensor data differ from what was written (its checksum does not match)."""
+
+
+def tensor_checksum(tree: Any) -> str:
+    """sha256 over every tensor in a nested dict/list/tuple: its key path, dtype, shape and raw bytes.
+
+    Dicts are walked in sorted key order, so the digest depends only on the content (not on insertion order).
+    """
+    h = hashlib.sha256()
+
+    def walk(node, where: str) -> None:
+        if isinstance(node, torch.Tensor):
+            t = node.detach().cpu().contiguous().reshape(-1)
+            h.update(f"{where}:{t.dtype}:{tuple(node.shape)};".encode())
+            h.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+        elif isinstance(node, dict):
+            for key in sorted(node, key=str):
+                walk(node[key], f"{where}/{key}")
+        elif isinstance(node, (list, tuple)):
+            for i, item in enumerate(node):
+                walk(item, f"{where}/{i}")
+
+    walk(tree, "")
+    return h.hexdigest()
 
 
 def model_class_name(model: nn.Module) -> str:
@@ -72,6 +102,12 @@ def safe_load(path: str | Path) -> dict:
         raise CheckpointMismatchError(
             f"checkpoint {path} is not a fer_lib engine checkpoint (expected format {FORMAT!r}, "
             f"got {payload.get('format') if isinstance(payload, dict) else type(payload).__name__!r})")
+    if "checksum" in payload:
+        actual = tensor_checksum({"model": payload["model"], "trainer": payload["trainer"]})
+        if actual != payload["checksum"]:
+            raise CorruptCheckpointError(
+                f"checkpoint {path} is corrupt: the sha256 of its tensors is {actual[:16]}..., but "
+                f"{payload['checksum'][:16]}... was stored when it was written (damaged file; delete it to retrain)")
     return payload
 
 
@@ -121,13 +157,15 @@ def save_checkpoint(path: str | Path, model: nn.Module, *, config: dict | None =
         "model": {k: _to_cpu(v) for k, v in model.state_dict().items()},
         "trainer": trainer or {},
     }
+    payload["checksum"] = tensor_checksum({"model": payload["model"], "trainer": payload["trainer"]})
     return atomic_torch_save(payload, path)
 
 
 def load_checkpoint(path: str | Path, model: nn.Module, *, config: dict | None = None,
-                    check_config: bool = True) -> dict:
-    """Load ``path`` into ``model`` after checking class, keys, shapes (and config); return the payload.
+                    check_config: bool = True, check_trainer: Callable[[dict], None] | None = None) -> dict:
+    """Load ``path`` into ``model`` after checking checksum, class, keys, shapes (and config); return the payload.
 
+    check_trainer: called with the stored trainer state; it raises to refuse the file (e.g. another seed).
     The model is only modified once every check has passed.
     """
     path = Path(path)
@@ -142,6 +180,8 @@ def load_checkpoint(path: str | Path, model: nn.Module, *, config: dict | None =
         diff = sorted(k for k in set(config) | set(saved_config or {})
                       if (saved_config or {}).get(k) != config.get(k))
         raise CheckpointMismatchError(f"checkpoint {path} was saved with a different config; keys that differ: {diff}")
+    if check_trainer is not None:
+        check_trainer(payload["trainer"])
     model.load_state_dict(payload["model"])
     return payload
 

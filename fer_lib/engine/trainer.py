@@ -18,8 +18,9 @@ argument ``optimize``; it calls ``optimize(name, loss)`` once per optimiser, in 
             loss_t = ...;  optimize("teacher", loss_t)
             return loss_s + loss_t, {"loss_s": loss_s.item(), "loss_t": loss_t.item()}
 
-``optimize`` is the engine's step (:meth:`_Stepper.__call__`): non-finite check, zero_grad, backward,
-gradient all-reduce (DDP), clip, optimizer step, scheduler step. Each optimiser is stepped exactly once
+``optimize`` is the engine's step (:meth:`_Stepper.__call__`): non-finite loss check, zero_grad, backward,
+gradient all-reduce (DDP), clip, non-finite gradient-norm check (before the step, so a NaN gradient never
+reaches the weights), optimizer step, scheduler step. Each optimiser is stepped exactly once
 per training step (an error otherwise). ``optimize(name, loss, retain_graph=True)`` keeps the graph.
 
 Public API::
@@ -35,11 +36,13 @@ What the engine owns: data order (:class:`~fer_lib.engine.distributed.ShardedSam
 epoch; or your ``sampler`` whose order depends only on ``set_epoch``), ``dataset.set_epoch(epoch)`` when
 the dataset has it (tuples re-drawn each epoch), device moves (``channels_last`` for 4-D tensors), bf16
 autocast on CUDA (none on CPU), backward, clip, schedules (stepped per optimizer step), NaN/inf stop
-(:class:`NonFiniteLossError` naming step, epoch, batch and dataset indices; the last good checkpoint is
-kept), checkpoints ``<checkpoint_dir>/last.pt`` (model, optimisers, schedulers, step, data position,
+(:class:`NonFiniteLossError` naming step, epoch, batch and dataset indices of the batch whose loss, gradient
+norm or updated weights were non-finite; the last good checkpoint is kept, and no checkpoint is ever written
+with non-finite weights), checkpoints ``<checkpoint_dir>/last.pt`` (model, optimisers, schedulers, step, data position,
 python/numpy/torch RNG states and every ``torch.Generator`` attribute of the method) and exact resume
-(same dataset, batch_size, seed and process count; a *finished* run's checkpoint loads in any process count,
-so a chapter picks up rows trained under torchrun), data-parallel runs under torchrun
+(same dataset length, batch_size, seed and process count, all stored in the checkpoint and checked by
+:func:`check_resume`; a *finished* run's checkpoint loads in any process count, so a chapter picks up rows
+trained under torchrun; a checkpoint whose tensors fail their checksum is refused), data-parallel runs under torchrun
 (:mod:`fer_lib.engine.distributed`), tqdm progress. ``after_optimizer_step()`` without argument is accepted.
 ``callbacks``: functions of :class:`StepInfo` called after every step (e.g. evaluate when ``epoch_end``).
 
@@ -71,11 +74,20 @@ from fer_lib.runtime import autocast, pick_device, seed_everything
 
 
 class NonFiniteLossError(FloatingPointError):
-    """A loss (or gradient norm) was NaN/inf; attributes: step, epoch, batch_index, indices, checkpoint."""
+    """A loss, gradient norm or weight was NaN/inf; attributes: step, epoch, batch_index, indices (the batch
+    that produced it) and checkpoint (the last good checkpoint file, or None when none was kept)."""
 
-    def __init__(self, message: str, *, step: int, epoch: int, batch_index: int, indices: list):
+    def __init__(self, message: str, *, step: int, epoch: int, batch_index: int, indices: list,
+                 checkpoint: Path | None = None):
         super().__init__(message)
         self.step, self.epoch, self.batch_index, self.indices = step, epoch, batch_index, indices
+        self.checkpoint = checkpoint
+
+
+def global_norm(tensors: list[torch.Tensor]) -> float:
+    """L2 norm over all ``tensors`` (floating ones), averaged over processes: NaN/inf if any entry is."""
+    tensors = [t.detach() for t in tensors if t is not None and t.is_floating_point()]
+    return float(ddp.all_reduce_mean(torch.nn.utils.get_total_norm(tensors).float())) if tensors else 0.0
 
 
 @dataclass
@@ -109,8 +121,12 @@ def steps_per_epoch(n_items: int, batch_size: int, drop_last: bool = True, world
 class _Stepper:
     """``optimize(name, loss)``: the engine's backward + step for one optimiser (see module docstring)."""
 
-    def __init__(self, optimizers: dict, schedulers: dict, grad_clip: float | None):
-        self.optimizers, self.schedulers, self.grad_clip = optimizers, schedulers, grad_clip
+    def __init__(self, optimizers: dict, schedulers: dict, grad_clip: float | None, checkpoint: Path | None):
+        # None or <= 0: no clipping (clip_grad_norm_(params, 0) would zero every gradient)
+        self.optimizers, self.schedulers = optimizers, schedulers
+        self.grad_clip = grad_clip if grad_clip is not None and grad_clip > 0 else None
+        self.checkpoint = checkpoint        # where checkpoints go (None: checkpointing off)
+        self.saved_step: int | None = None  # step of the last checkpoint written (or resumed from) there
         self.params = {n: [p for g in o.param_groups for p in g["params"]] for n, o in optimizers.items()}
         self.where: dict = {}
         self.done: list[str] = []
@@ -120,11 +136,23 @@ class _Stepper:
 
     def fail(self, what: str) -> None:
         w = self.where
+        if self.checkpoint is None:
+            kept, path = "no checkpoint was kept (checkpointing is off: fit(checkpoint_dir=...))", None
+        elif self.saved_step is None:
+            kept, path = f"no checkpoint was kept (none written yet to {self.checkpoint})", None
+        else:
+            kept, path = f"last good checkpoint kept: {self.checkpoint} (step {self.saved_step})", self.checkpoint
         raise NonFiniteLossError(
             f"non-finite {what} at step {w['step']} (epoch {w['epoch']}, batch {w['batch_index']} of the epoch, "
-            f"dataset indices {w['indices'][:8]}{'...' if len(w['indices']) > 8 else ''}); run stopped, "
-            f"last good checkpoint kept: {w['checkpoint']}", step=w["step"], epoch=w["epoch"],
-            batch_index=w["batch_index"], indices=w["indices"])
+            f"dataset indices {w['indices'][:8]}{'...' if len(w['indices']) > 8 else ''}); run stopped, {kept}",
+            step=w["step"], epoch=w["epoch"], batch_index=w["batch_index"], indices=w["indices"], checkpoint=path)
+
+    def check_weights(self, module: nn.Module, what: str) -> None:
+        """Raise (naming the current batch) if any floating parameter or buffer of ``module`` is NaN/inf."""
+        if not np.isfinite(global_norm([*module.parameters(), *module.buffers()])):
+            bad = [n for n, t in module.state_dict().items()
+                   if isinstance(t, torch.Tensor) and t.is_floating_point() and not torch.isfinite(t).all()]
+            self.fail(f"{what} ({len(bad)} tensor(s): {bad[:3]})")
 
     def check(self, loss: torch.Tensor, what: str = "loss") -> float:
         """Global (all-process mean) value of ``loss``; raises on NaN/inf in any process."""
@@ -144,15 +172,39 @@ class _Stepper:
         with torch.autocast(loss.device.type, enabled=False):
             loss.backward(retain_graph=retain_graph)          # the backward pass
         ddp.all_reduce_grads(params)                           # average over processes (no-op on one)
-        if self.grad_clip is not None:
-            norm = torch.nn.utils.clip_grad_norm_(params, self.grad_clip)
-            if not torch.isfinite(norm):
-                self.fail(f"gradient norm of {name!r}")
+        if self.grad_clip is not None:  # clip returns the norm before clipping
+            norm = float(torch.nn.utils.clip_grad_norm_(params, self.grad_clip))
+        else:
+            norm = global_norm([p.grad for p in params])
+        if not np.isfinite(norm):  # checked before the step touches the weights
+            self.fail(f"gradient norm of {name!r} (finite loss {value:.4g})")
         optimizer.step()
         if name in self.schedulers:
             self.schedulers[name].step()
         self.done.append(name)
         return value
+
+
+def check_resume(path: Path, saved: dict, *, seed: int, batch_size: int, dataset_length: int, world_size: int,
+                 sampler_length: int, finished: bool) -> None:
+    """Refuse a checkpoint of another run: exact resume needs the same seed, dataset length and batch size
+    (per process x processes); an unfinished run also the same process count and items per epoch per process
+    (the sampler's length: the data position is counted in it). A field the checkpoint does not store (older
+    files) is not checked."""
+    saved_world = saved.get("world_size", 1)
+    if not finished and saved_world != world_size:
+        raise ValueError(f"checkpoint {path} was written with {saved_world} processes, this run has {world_size}: "
+                         f"the data position would not match")
+    saved_batch = saved.get("batch_size")
+    for name, old, new in (("seed", saved.get("seed"), seed),
+                           ("dataset length", saved.get("dataset_length"), dataset_length),
+                           ("batch_size x processes", None if saved_batch is None else saved_batch * saved_world,
+                            batch_size * world_size),
+                           ("items per epoch per process", None if finished else saved.get("sampler_length"),
+                            sampler_length)):
+        if old is not None and old != new:
+            raise ValueError(f"checkpoint {path} was written with {name} = {old}, this run has {name} = {new}: "
+                             f"exact resume needs them equal (pass the same value, or use another checkpoint_dir)")
 
 
 def _as_dict(obj) -> dict:
@@ -177,6 +229,9 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
         optimizer with two or more entries (method gets ``training_step(batch, optimize)``).
     schedulers: one scheduler / dict name -> scheduler, stepped after each step of its optimizer.
     batch_size: per process. seed: data order, python/numpy/torch RNGs (offset by rank under DDP).
+    grad_clip: clip the global gradient norm of each optimiser's parameters to this value; None or <= 0 = off
+        (0 means "no clipping", never "clip to norm 0", which would zero every gradient).
+    epochs, max_steps: positive when given (0 would train nothing and still save and return a "trained" model).
     checkpoint_every: save ``last.pt`` every that many steps (0: only at the end); needs checkpoint_dir.
     resume: True = continue from ``<checkpoint_dir>/last.pt`` if it exists; a path = from that file.
     config: JSON-able dict stored in (and checked against) the checkpoint.
@@ -188,6 +243,14 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
                         "sharded under DDP, resumable mid-epoch); pass batch_size/sampler/num_workers/collate_fn")
     if epochs is None and max_steps is None:
         raise ValueError("fit needs epochs or max_steps")
+    for name, value in (("epochs", epochs), ("max_steps", max_steps), ("batch_size", batch_size),
+                        ("log_every", log_every)):
+        if value is not None and value < 1:
+            raise ValueError(f"fit: {name} must be >= 1, got {value}")
+    if checkpoint_every < 0:
+        raise ValueError(f"fit: checkpoint_every must be >= 0 (0: only at the end), got {checkpoint_every}")
+    if grad_clip is not None and grad_clip != grad_clip:
+        raise ValueError("fit: grad_clip is NaN (None or <= 0 turns clipping off)")
     opts, scheds = _as_dict(optimizers), _as_dict(schedulers)
     if not opts or set(scheds) - set(opts):
         raise ValueError(f"schedulers {list(scheds)} must name optimizers {list(opts)}")
@@ -216,12 +279,11 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
     if resume_from is not None and resume is not True and not resume_from.is_file():
         raise FileNotFoundError(f"resume={str(resume)!r}: no such checkpoint file")
     if resume_from is not None and resume_from.is_file():
-        payload = ckpt.load_checkpoint(resume_from, method, config=config)
-        t = payload["trainer"]
         # a finished run (e.g. trained under torchrun) loads in any process count: no data position is needed
-        if t.get("world_size", 1) != world and t.get("step", 0) < total:
-            raise ValueError(f"checkpoint {resume_from} was written with {t.get('world_size')} processes, "
-                             f"this run has {world}: the data position would not match")
+        payload = ckpt.load_checkpoint(resume_from, method, config=config, check_trainer=lambda saved: check_resume(
+            resume_from, saved, seed=seed, batch_size=batch_size, dataset_length=len(dataset), world_size=world,
+            sampler_length=len(sampler), finished=saved.get("step", 0) >= total))
+        t = payload["trainer"]
         for name, opt in opts.items():
             opt.load_state_dict(t["optimizers"][name])
         for name, sch in scheds.items():
@@ -230,23 +292,29 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
             gen.set_state(t["generators"][name])
         ckpt.set_rng_state(t["rng"][str(rank)] if str(rank) in t["rng"] else t["rng"]["0"], device)
         state.update({k: t[k] for k in ("step", "epoch", "batch_in_epoch", "history", "window", "count")})
+    stepper = _Stepper(opts, scheds, grad_clip, ckpt_path)
+    if resume_from is not None and resume_from == ckpt_path and ckpt_path.is_file():
+        stepper.saved_step = state["step"]
 
     def save() -> Path | None:
         if ckpt_path is None:
             return None
+        stepper.check_weights(method, "weights before saving")  # a checkpoint never holds NaN/inf weights
         rngs = [ckpt.rng_state(device)]
         if world > 1:  # every process's RNG state goes into rank 0's file
             gathered = [None] * world
             torch.distributed.all_gather_object(gathered, rngs[0])
             rngs = gathered
         if rank == 0:
-            trainer = {**state, "world_size": world, "seed": seed,
+            trainer = {**state, "world_size": world, "seed": seed, "batch_size": batch_size,
+                       "dataset_length": len(dataset), "sampler_length": len(sampler),
                        "optimizers": {n: o.state_dict() for n, o in opts.items()},
                        "schedulers": {n: s.state_dict() for n, s in scheds.items()},
                        "generators": {n: g.get_state() for n, g in ckpt.generators_of(method).items()},
                        "rng": {str(r): s for r, s in enumerate(rngs)}}
             ckpt.save_checkpoint(ckpt_path, method, config=config, trainer=trainer)
         ddp.barrier()
+        stepper.saved_step = state["step"]
         return ckpt_path
 
     def record() -> None:
@@ -258,7 +326,6 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
         state["history"].append(entry)
         state["window"], state["count"] = {}, 0
 
-    stepper = _Stepper(opts, scheds, grad_clip)
     start_step, samples, data_seconds = state["step"], 0, 0.0
     t0 = t_fetch = time.perf_counter()
     # plain-text bar (no widget: ipywidgets is not installed); sparse updates when stderr is captured
@@ -276,7 +343,7 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
                               collate_fn=collate_fn, pin_memory=device.type == "cuda")
         for batch in loader:
             i = state["batch_in_epoch"]
-            stepper.begin(step=state["step"], epoch=epoch, batch_index=i, checkpoint=ckpt_path,
+            stepper.begin(step=state["step"], epoch=epoch, batch_index=i,
                           indices=keys[i * batch_size:(i + 1) * batch_size])
             batch = to_device(batch, device, channels_last)
             data_seconds += time.perf_counter() - t_fetch
@@ -296,6 +363,7 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
                 hook(state["step"] + 1)                      # e.g. EMA / momentum-encoder update
             elif hook is not None:
                 hook()
+            stepper.check_weights(method, "weights after the step")  # e.g. an inf lr, or a hook's update
             state["step"] += 1
             state["batch_in_epoch"] += 1
             epoch_end = state["batch_in_epoch"] == spe
@@ -319,7 +387,10 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
             t_fetch = time.perf_counter()
     bar.close()
     seconds = time.perf_counter() - t0
-    path = save() if state["step"] > start_step else ckpt_path   # a finished checkpoint stays as written
+    if state["step"] > start_step:
+        path = save()
+    else:  # nothing trained: a finished checkpoint stays as written; name the file that holds these weights
+        path = ckpt_path if ckpt_path is not None and ckpt_path.is_file() else resume_from
     return FitResult(history=state["history"], step=state["step"], epoch=state["epoch"], seconds=seconds,
                      data_seconds=data_seconds, samples_per_s=samples / seconds if seconds > 0 else 0.0,
                      checkpoint=path)

@@ -54,7 +54,7 @@ class Config:
     mixup: float = 0.8
     cutmix: float = 1.0
     smoothing: float = 0.1
-    grad_clip: float = 0.0           # the code clips nothing by default (None); 0 = off here
+    grad_clip: float = 0.0           # the code clips nothing by default (None); <= 0 = off (engine.fit)
     batch_norm_features: bool = False  # pooled features -> LayerNorm (the paper) or BatchNorm without affine
     test_temporal: int = 2
     test_spatial: int = 2
