@@ -27,10 +27,12 @@ import cv2
 import numpy as np
 import torch
 
+from fer_lib.data.images import IMAGE_SUFFIXES, decode_image, image_files
+from fer_lib.data.text import read_lines
+
 MAGIC = 0xCED7230A
 IR_FORMAT = "<IfQQ"
 IR_SIZE = struct.calcsize(IR_FORMAT)  # 24
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def read_index(path: str | Path) -> dict[int, int]:
     """``.idx`` text -> {key: byte offset}; a malformed line is an error naming the file and line."""
     path = Path(path)
     index: dict[int, int] = {}
-    for lineno, line in enumerate(path.read_text().splitlines(), start=1):
+    for lineno, line in enumerate(read_lines(path), start=1):
         if not line.strip():
             continue
         fields = line.split("\t")
@@ -127,12 +129,10 @@ class RecordFile:
         return {**self.__dict__, "_handle": None, "_pid": None}
 
 
-def decode_image(payload: bytes, size: int | None, source: str) -> np.ndarray:
-    """Encoded image bytes -> uint8 RGB [H, W, 3] (resized to size x size if given)."""
-    image = cv2.imdecode(np.frombuffer(payload, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError(f"{source}: payload is not a decodable image")
-    image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+def decode_resized(payload: bytes, size: int | None, source: str) -> np.ndarray:
+    """Encoded image bytes -> uint8 RGB [H, W, 3] (resized to size x size if given), decoded strictly
+    (:func:`fer_lib.data.images.decode_image`: a truncated or corrupt image is an error naming ``source``)."""
+    image = decode_image(payload, source)
     if size is not None and image.shape[:2] != (size, size):
         image = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
     return image
@@ -166,7 +166,7 @@ class MS1MRecordIO(torch.utils.data.Dataset):
         source = f"{self.records.rec_path} (key {key})"
         header, payload = unpack_record(self.records.read(key), source)
         label = header.label[0] if header.flag > 0 else header.label
-        return _to_item(decode_image(payload, self.size, source), int(label))
+        return _to_item(decode_resized(payload, self.size, source), int(label))
 
 
 class FaceImageFolder(torch.utils.data.Dataset):
@@ -177,7 +177,7 @@ class FaceImageFolder(torch.utils.data.Dataset):
         folders = sorted(p for p in self.root.iterdir() if p.is_dir()) if self.root.is_dir() else []
         self.identities = [p.name for p in folders]
         self.items = [(path, i) for i, folder in enumerate(folders)
-                      for path in sorted(folder.iterdir()) if path.suffix.lower() in IMAGE_SUFFIXES]
+                      for path in image_files(folder)]
         if not self.items:
             raise FileNotFoundError(f"{self.root}: no <identity>/<image> files ({', '.join(IMAGE_SUFFIXES)})")
 
@@ -186,4 +186,4 @@ class FaceImageFolder(torch.utils.data.Dataset):
 
     def __getitem__(self, i: int) -> dict:
         path, identity = self.items[i]
-        return _to_item(decode_image(path.read_bytes(), self.size, str(path)), identity)
+        return _to_item(decode_resized(path.read_bytes(), self.size, str(path)), identity)

@@ -21,7 +21,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from fer_lib.data.formats.frame_folder import list_frames, read_rgb
+from fer_lib.data.images import list_frames, read_rgb
+from fer_lib.data.text import read_lines
 from fer_lib.data.tuples import PAPER_OFFSETS, PAPER_WEIGHTS, sample_time_tuples
 
 AUTHOR_PREFIXES = ("faces/wav/", "faces/test_wav/")
@@ -41,7 +42,7 @@ def read_vox_index(index_path: str | Path, root: str | Path, strip_prefixes=AUTH
     if not index_path.exists():
         raise FileNotFoundError(f"VoxCeleb index {index_path} does not exist")
     clips = []
-    for number, line in enumerate(index_path.read_text().splitlines(), 1):
+    for number, line in enumerate(read_lines(index_path), 1):
         if not line.strip():
             continue
         where = f"{index_path}:{number}"
