@@ -17,6 +17,7 @@ from fer_lib.data.formats.expw import ExpwFaces
 from fer_lib.data.formats.frame_folder import FrameFolderClips
 from fer_lib.data.formats.ms1m_recordio import FaceImageFolder
 from fer_lib.data.formats.rafdb import rafdb_dataset
+from fer_lib.data.formats.voxceleb import VoxFrames, read_vox_index
 from fer_lib.data.images import CorruptImageError, decode_image, list_frames, read_rgb
 
 SIDE = 112
@@ -145,7 +146,15 @@ def expw(root: Path):
     return lambda skip: ExpwFaces(root, size=16, skip_corrupt=skip), 1, "y.jpg"
 
 
-@pytest.mark.parametrize("build", [frame_folders, affectnet, rafdb, affwild2, expw])
+def voxceleb(root: Path):
+    write_images(root / "id1" / "v" / "c", ["1.jpg", "2.jpg", "3.jpg"])
+    (root / "vox1_frames.txt").write_text("0,faces/wav/id1/v/c,0,2,3\n")
+    corrupt(root / "id1" / "v" / "c" / "2.jpg")
+    clips = read_vox_index(root / "vox1_frames.txt", root)
+    return lambda skip: VoxFrames(clips, size=SIDE, skip_corrupt=skip), 1, "c/2.jpg"
+
+
+@pytest.mark.parametrize("build", [frame_folders, affectnet, rafdb, affwild2, expw, voxceleb])
 def test_each_loader_names_the_corrupt_file_or_skips_and_counts_it(build, tmp_path):
     make, bad_index, bad_name = build(tmp_path)
     strict = make(False)
@@ -178,14 +187,21 @@ def test_skip_count_reaches_the_parent_through_worker_processes(tmp_path):
     assert data.skips.count == 1
 
 
-def test_ms1m_folder_reads_strictly_and_skips_hidden_files(tmp_path):
+def test_hidden_files_and_folders_are_not_data(tmp_path):
     write_images(tmp_path / "id0", ["1.jpg", "10.jpg", "2.jpg"])
     (tmp_path / "id0" / "._1.jpg").write_bytes(b"\x00\x05\x16\x07")
+    write_images(tmp_path / ".ipynb_checkpoints", ["1.jpg"])                # not an identity
     data = FaceImageFolder(tmp_path, size=None)
-    assert [p.name for p, _ in data.items] == ["1.jpg", "2.jpg", "10.jpg"]
+    assert data.identities == ["id0"] and [p.name for p, _ in data.items] == ["1.jpg", "2.jpg", "10.jpg"]
     corrupt(tmp_path / "id0" / "2.jpg")
     with pytest.raises(CorruptImageError, match="id0/2.jpg"):
         data[1]
+
+
+def test_affwild2_annotation_folders_ignore_macos_litter(tmp_path):
+    affwild2(tmp_path)
+    (tmp_path / "ann" / "._v1.txt").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    assert load_expr_split(tmp_path / "ann", tmp_path / "frames").videos.tolist() == ["v1"] * 3
 
 
 def test_mixed_frame_sizes_without_resizing_name_the_clip_and_sizes(tmp_path):

@@ -80,7 +80,7 @@ def read_affectnet_csv(csv_path: str | Path, image_dir: str | Path, num_classes:
 def write_affectnet_csv(set_dir: str | Path, csv_path: str | Path) -> Path:
     """Build the authors' CSV from a release folder ``<set>/annotations/<id>_{aro,val,exp}.npy`` (ids sorted)."""
     ann = Path(set_dir) / "annotations"
-    ids = sorted(p.name[: -len("_exp.npy")] for p in ann.glob("*_exp.npy"))
+    ids = sorted(p.name[: -len("_exp.npy")] for p in ann.glob("*_exp.npy") if not p.name.startswith("."))
     if not ids:
         raise FileNotFoundError(f"no *_exp.npy annotation files in {ann}")
     rows = []

@@ -93,7 +93,7 @@ def load_expr_split(annotation_dir: str | Path, frames_root: str | Path,
                     skip_missing_frames: bool = False) -> ExprIndex:
     """Index every ``*.txt`` in ``annotation_dir`` (sorted by video name) against ``frames_root``."""
     annotation_dir, frames_root = Path(annotation_dir), Path(frames_root)
-    files = sorted(annotation_dir.glob("*.txt"))
+    files = sorted(p for p in annotation_dir.glob("*.txt") if not p.name.startswith("."))  # not macOS ._ files
     if not files:
         raise FileNotFoundError(f"{annotation_dir}: no EXPR annotation files (*.txt)")
     paths, labels, videos, frames = [], [], [], []

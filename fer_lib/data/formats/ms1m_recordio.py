@@ -174,7 +174,8 @@ class FaceImageFolder(torch.utils.data.Dataset):
 
     def __init__(self, root: str | Path, size: int | None = 112):
         self.root, self.size = Path(root), size
-        folders = sorted(p for p in self.root.iterdir() if p.is_dir()) if self.root.is_dir() else []
+        folders = sorted(p for p in self.root.iterdir()
+                         if p.is_dir() and not p.name.startswith(".")) if self.root.is_dir() else []
         self.identities = [p.name for p in folders]
         self.items = [(path, i) for i, folder in enumerate(folders)
                       for path in image_files(folder)]
