@@ -4,8 +4,9 @@ libjpeg behind OpenCV, Pillow and torchvision returns a truncated or damaged JPE
 or garbled rows and only prints "Premature end of JPEG file" to stderr, naming no file. Here JPEGs are
 decoded by simplejpeg (libjpeg-turbo) in strict mode, which turns libjpeg's corrupt-data warnings into
 errors, and the file must end with the end-of-image marker: every truncation and most overwritten bytes
-are caught (a damaged entropy stream that still parses cannot be told from a real one: JPEG has no checksum). Other formats go through OpenCV, whose
-PNG reader checks its CRCs and whose readers fail on truncation. Either way a bad file raises
+are caught (a damaged entropy stream that still parses cannot be told from a real one: JPEG has no
+checksum). Other formats go through OpenCV, whose PNG reader checks its CRCs and whose readers fail on
+truncation. Either way a bad file raises
 :class:`CorruptImageError` naming it. Loaders that take ``skip_corrupt=True`` skip such files instead and
 count them in a :class:`CorruptSkips`, whose count reaches the results (worker processes included).
 """

@@ -50,8 +50,9 @@ class Settings:
     """size: crop side (px); zoom: face scale in the crop (<1 keeps more context); frame_step: keep every k-th frame;
     max_frames: stop after this many decoded frames (None: all); upsample: HOG pyramid upsampling; cnn: MMOD detector;
     min_score: detections scoring below it are dropped (:func:`fer_lib.faces.detect.detect`);
-    multi_face: "best" (keep the highest-scoring face) or "skip"; jpeg_quality: 0-100; skip_corrupt: skip corrupt frame images and accept a
-    truncated video (both listed in the clip's report) instead of failing the clip."""
+    multi_face: "best" (keep the highest-scoring face) or "skip"; jpeg_quality: 0-100;
+    skip_corrupt: skip corrupt frame images and accept a truncated video (both listed in the clip's report)
+    instead of failing the clip."""
 
     size: int = 112
     zoom: float = 1.0
@@ -185,7 +186,8 @@ def process_clip(source: str | Path, out_root: str | Path, clip_id: str, setting
         "clip_id": clip_id, "source": str(source), "settings": dataclasses.asdict(settings),
         "decoded_frames": decoded, "considered_frames": considered, "n_frames": len(rows),
         "no_face_frames": no_face, "multi_face_frames": multi_face,
-        "multi_face_policy": settings.multi_face, "corrupt_frames": frames.corrupt, "short_video": frames.short, "seconds": round(time.perf_counter() - t0, 3),
+        "multi_face_policy": settings.multi_face, "corrupt_frames": frames.corrupt, "short_video": frames.short,
+        "seconds": round(time.perf_counter() - t0, 3),
     }
     (partial / REPORT_NAME).write_text(json.dumps(report, indent=1) + "\n")
     shutil.rmtree(final, ignore_errors=True)
