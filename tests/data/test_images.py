@@ -154,7 +154,14 @@ def voxceleb(root: Path):
     return lambda skip: VoxFrames(clips, size=SIDE, skip_corrupt=skip), 1, "c/2.jpg"
 
 
-@pytest.mark.parametrize("build", [frame_folders, affectnet, rafdb, affwild2, expw, voxceleb])
+def ms1m_folder(root: Path):
+    for identity in ("a", "b", "c"):
+        write_images(root / identity, ["0.jpg"])
+    corrupt(root / "b" / "0.jpg")
+    return lambda skip: FaceImageFolder(root, size=None, skip_corrupt=skip), 1, "b/0.jpg"
+
+
+@pytest.mark.parametrize("build", [frame_folders, affectnet, rafdb, affwild2, expw, voxceleb, ms1m_folder])
 def test_each_loader_names_the_corrupt_file_or_skips_and_counts_it(build, tmp_path):
     make, bad_index, bad_name = build(tmp_path)
     strict = make(False)

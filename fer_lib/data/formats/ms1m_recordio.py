@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 import torch
 
-from fer_lib.data.images import IMAGE_SUFFIXES, decode_image, image_files
+from fer_lib.data.images import IMAGE_SUFFIXES, CorruptSkips, decode_image, first_readable, image_files
 from fer_lib.data.text import read_lines
 
 MAGIC = 0xCED7230A
@@ -146,10 +146,14 @@ class MS1MRecordIO(torch.utils.data.Dataset):
     """Images of an InsightFace ``train.rec``: dict(image uint8 [3, S, S], identity int).
 
     If record 0 is InsightFace's header (flag > 0), images are keys 1 .. label[0]-1; otherwise every key.
+    skip_corrupt: a truncated or corrupt image is replaced by the next record and counted in ``skips.count``
+    (default: an error naming the file and key).
     """
 
-    def __init__(self, rec_path: str | Path, idx_path: str | Path | None = None, size: int | None = 112):
+    def __init__(self, rec_path: str | Path, idx_path: str | Path | None = None, size: int | None = 112,
+                 skip_corrupt: bool = False):
         self.records, self.size = RecordFile(rec_path, idx_path), size
+        self.skips = CorruptSkips() if skip_corrupt else None
         keys = sorted(self.records.index)
         first = self.records.index and keys[0] == 0 and unpack_record(self.records.read(0))[0]
         if first and first.flag > 0:
@@ -162,6 +166,9 @@ class MS1MRecordIO(torch.utils.data.Dataset):
         return len(self.keys)
 
     def __getitem__(self, i: int) -> dict:
+        return first_readable(i, len(self.keys), self.read_item, self.skips)
+
+    def read_item(self, i: int) -> dict:
         key = self.keys[i]
         source = f"{self.records.rec_path} (key {key})"
         header, payload = unpack_record(self.records.read(key), source)
@@ -170,10 +177,14 @@ class MS1MRecordIO(torch.utils.data.Dataset):
 
 
 class FaceImageFolder(torch.utils.data.Dataset):
-    """MS1MV2 unpacked as ``<root>/<identity>/<image>``: dict(image uint8 [3, S, S], identity = sorted folder index)."""
+    """MS1MV2 unpacked as ``<root>/<identity>/<image>``: dict(image uint8 [3, S, S], identity = sorted folder index).
 
-    def __init__(self, root: str | Path, size: int | None = 112):
+    skip_corrupt: a truncated or corrupt image is replaced by the next one and counted in ``skips.count``.
+    """
+
+    def __init__(self, root: str | Path, size: int | None = 112, skip_corrupt: bool = False):
         self.root, self.size = Path(root), size
+        self.skips = CorruptSkips() if skip_corrupt else None
         folders = sorted(p for p in self.root.iterdir()
                          if p.is_dir() and not p.name.startswith(".")) if self.root.is_dir() else []
         self.identities = [p.name for p in folders]
@@ -186,5 +197,8 @@ class FaceImageFolder(torch.utils.data.Dataset):
         return len(self.items)
 
     def __getitem__(self, i: int) -> dict:
+        return first_readable(i, len(self.items), self.read_item, self.skips)
+
+    def read_item(self, i: int) -> dict:
         path, identity = self.items[i]
         return _to_item(decode_resized(path.read_bytes(), self.size, str(path)), identity)
