@@ -4,7 +4,7 @@ FFmpeg decodes a truncated Matroska/WebM, AVI or MPEG-TS file up to where its by
 nothing: 29 of 60 frames come back as if that were the whole video. Here every decode is checked
 against what the container declares:
 
-- the frame count the container declares (``nb_frames``) and its duration times its average frame rate;
+- the frame count the container declares (``nb_frames``) and the video's duration times its average frame rate;
   the smaller of the two is the count expected, since some valid files declare a few frames more than
   decode (an MP4 with an edit list: 98 declared, 95 decoded, duration x rate = 93). Fewer decoded frames
   than that, beyond a tolerance of ``max(1, 2 %)`` frames, is a short decode;
@@ -33,14 +33,29 @@ class VideoReadError(OSError, ValueError):
     """A video or frame folder that cannot be read, or decodes short; the message names the file."""
 
 
+def declared_seconds(container: av.container.InputContainer) -> float | None:
+    """The first video stream's declared duration: its own, else Matroska's per-track ``DURATION`` tag, else the
+    container's when the video is its only stream (an audio track may run longer than the video)."""
+    stream = container.streams.video[0]
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    tag = stream.metadata.get("DURATION")                     # "HH:MM:SS.nnnnnnnnn"
+    if tag:
+        try:
+            hours, minutes, seconds = tag.split(":")
+            return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+        except ValueError:
+            pass
+    if len(container.streams) == 1 and container.duration:
+        return container.duration / av.time_base
+    return None
+
+
 def expected_frames(container: av.container.InputContainer) -> int | None:
     """The smallest frame count the container declares for its first video stream (None: it declares none)."""
     stream = container.streams.video[0]
     counts = [stream.frames] if stream.frames else []
-    if stream.duration is not None and stream.time_base is not None:
-        seconds = float(stream.duration * stream.time_base)
-    else:
-        seconds = container.duration / av.time_base if container.duration else None
+    seconds = declared_seconds(container)
     rate = stream.average_rate or stream.guessed_rate
     if seconds and rate:
         counts.append(round(seconds * float(rate)))

