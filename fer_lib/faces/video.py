@@ -1,11 +1,12 @@
 """Preprocessing: video file or frame folder -> a folder of aligned face frames per clip + a frame index.
 
-For each clip (a video read with PyAV, or a folder of .jpg/.png frames in name order) every
+For each clip (a video read with PyAV, or a folder of .jpg/.png frames in natural name order, hidden files
+left out; both decoded strictly by :class:`ClipFrames`) every
 ``frame_step``-th decoded frame goes through HOG detection, 68 landmarks and similarity alignment
 (:mod:`fer_lib.faces.align`); the crops are written as ``<out>/<clip_id>/00000.jpg, 00001.jpg, ...``
 with ``landmarks.npy`` (``float32 [n, 68, 2]``, crop pixels) and ``frames.csv`` (crop index -> source
 frame index, faces found, the box). Frames with no face are not written and frames with several faces
-are handled by ``multi_face`` ("largest": keep the largest face, "skip": write nothing); both kinds are
+are handled by ``multi_face`` ("best": keep the most confident face, "skip": write nothing); both kinds are
 listed, by source frame index, in the clip's ``report.json``: nothing is dropped or kept silently.
 
 ``<out>/frames.csv`` is the index: one row per finished clip, ``clip_id,folder,n_frames`` (the role of
@@ -26,30 +27,32 @@ import multiprocessing
 import shutil
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Iterator
 
 import cv2
 import numpy as np
 
+from fer_lib.data.images import CorruptImageError, list_frames, read_rgb
+from fer_lib.data.text import read_csv_dicts
+from fer_lib.data.videos import VideoDecode, VideoReadError
 from fer_lib.faces.align import align_face
 from fer_lib.faces.detect import detect
 from fer_lib.faces.landmarks import predict
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 INDEX_NAME = "frames.csv"
 REPORT_NAME = "report.json"
-
-
-class VideoReadError(ValueError):
-    """A video or frame folder could not be read; the message names the file."""
 
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
     """size: crop side (px); zoom: face scale in the crop (<1 keeps more context); frame_step: keep every k-th frame;
     max_frames: stop after this many decoded frames (None: all); upsample: HOG pyramid upsampling; cnn: MMOD detector;
-    multi_face: "largest" or "skip"; jpeg_quality: 0-100."""
+    min_score: detections scoring below it are dropped (:func:`fer_lib.faces.detect.detect`);
+    multi_face: "best" (keep the highest-scoring face) or "skip"; jpeg_quality: 0-100;
+    skip_corrupt: skip corrupt frame images and accept a truncated video (both listed in the clip's report)
+    instead of failing the clip."""
 
     size: int = 112
     zoom: float = 1.0
@@ -57,46 +60,61 @@ class Settings:
     max_frames: int | None = None
     upsample: int = 0
     cnn: bool = False
-    multi_face: str = "largest"
+    min_score: float = 0.0
+    multi_face: str = "best"
     jpeg_quality: int = 95
+    skip_corrupt: bool = False
 
     def __post_init__(self):
-        if self.multi_face not in ("largest", "skip"):
-            raise ValueError(f"multi_face must be 'largest' or 'skip', got {self.multi_face!r}")
+        if self.multi_face not in ("best", "skip"):
+            raise ValueError(f"multi_face must be 'best' or 'skip', got {self.multi_face!r}")
         if self.frame_step < 1 or self.size < 8:
             raise ValueError(f"need frame_step >= 1 and size >= 8, got {self.frame_step}, {self.size}")
 
 
-def iter_frames(source: str | Path) -> Iterator[np.ndarray]:
-    """RGB ``uint8 [H, W, 3]`` frames of a video file (PyAV) or of a folder of images (sorted by name).
+class ClipFrames:
+    """Iterate ``(index, frame)``: the RGB ``uint8 [H, W, 3]`` frames of a video file (PyAV) or of a folder of
+    images (:func:`fer_lib.data.images.list_frames`: natural name order, hidden files left out), with
+    ``index`` the frame's position in the video or folder.
 
-    Raises VideoReadError naming the file when it cannot be opened or decoded, or yields no frame.
+    Decoding is strict: a corrupt image or a truncated video is a VideoReadError naming the file. With
+    ``skip_corrupt`` corrupt images are skipped (their indices kept in ``corrupt``) and a short video is
+    accepted (``short`` holds the numbers); both are warned about.
     """
-    source = Path(source)
-    n = 0
-    if source.is_dir():
-        for path in sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
-            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-            if image is None:
-                raise VideoReadError(f"{path}: cannot read this image")
-            n += 1
-            yield cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    else:
-        import av
 
-        if not source.is_file():
-            raise VideoReadError(f"{source}: no such video file or frame folder")
-        try:
-            with av.open(str(source)) as container:
-                if not container.streams.video:
-                    raise VideoReadError(f"{source}: the file has no video stream")
-                for frame in container.decode(video=0):
-                    n += 1
-                    yield frame.to_ndarray(format="rgb24")
-        except av.error.FFmpegError as err:
-            raise VideoReadError(f"{source}: cannot decode as video after {n} frames ({err})") from err
-    if n == 0:
-        raise VideoReadError(f"{source}: no frames could be read")
+    def __init__(self, source: str | Path, skip_corrupt: bool = False):
+        self.source, self.skip_corrupt = Path(source), skip_corrupt
+        self.corrupt: list[int] = []
+        self.short: str | None = None
+
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+        if self.source.is_dir():
+            try:
+                paths = list_frames(self.source)
+            except FileNotFoundError as err:
+                raise VideoReadError(str(err)) from None
+            for index, path in enumerate(paths):
+                try:
+                    frame = read_rgb(path)
+                except CorruptImageError as err:
+                    if not self.skip_corrupt:
+                        raise VideoReadError(str(err)) from None
+                    self.corrupt.append(index)
+                    warnings.warn(f"skipped: {err}", stacklevel=2)
+                    continue
+                yield index, frame
+            if len(self.corrupt) == len(paths):
+                raise VideoReadError(f"{self.source}: no frames could be read")
+        else:
+            frames = VideoDecode(self.source, allow_short=self.skip_corrupt)
+            yield from enumerate(frames)
+            self.short = frames.problem
+
+
+def iter_frames(source: str | Path) -> Iterator[np.ndarray]:
+    """RGB ``uint8 [H, W, 3]`` frames of a video file or frame folder, decoded strictly (:class:`ClipFrames`)."""
+    for _, frame in ClipFrames(source):
+        yield frame
 
 
 def read_frame(source: str | Path, index: int) -> np.ndarray:
@@ -132,7 +150,8 @@ def process_clip(source: str | Path, out_root: str | Path, clip_id: str, setting
     t0 = time.perf_counter()
     rows, landmarks, no_face, multi_face = [], [], [], []
     decoded = considered = 0
-    for index, frame in enumerate(iter_frames(source)):
+    frames = ClipFrames(source, settings.skip_corrupt)
+    for index, frame in frames:
         decoded += 1
         if settings.max_frames is not None and decoded > settings.max_frames:
             decoded -= 1
@@ -140,7 +159,7 @@ def process_clip(source: str | Path, out_root: str | Path, clip_id: str, setting
         if index % settings.frame_step:
             continue
         considered += 1
-        found = detect(frame, upsample=settings.upsample, cnn=settings.cnn)
+        found = detect(frame, upsample=settings.upsample, cnn=settings.cnn, min_score=settings.min_score)
         if len(found) == 0:
             no_face.append(index)
             continue
@@ -148,7 +167,8 @@ def process_clip(source: str | Path, out_root: str | Path, clip_id: str, setting
             multi_face.append(index)
             if settings.multi_face == "skip":
                 continue
-        box = found.boxes[found.largest()]
+        best = found.best()
+        box = found.boxes[best]
         aligned = align_face(frame, predict(frame, box), settings.size, settings.zoom)
         out_index = len(rows)
         ok = cv2.imwrite(str(partial / f"{out_index:05d}.jpg"), cv2.cvtColor(aligned.image, cv2.COLOR_RGB2BGR),
@@ -156,17 +176,18 @@ def process_clip(source: str | Path, out_root: str | Path, clip_id: str, setting
         if not ok:
             raise OSError(f"{partial / f'{out_index:05d}.jpg'}: could not write the aligned frame")
         landmarks.append(aligned.landmarks)
-        rows.append([out_index, index, len(found), *np.round(box, 1).tolist()])
+        rows.append([out_index, index, len(found), round(float(found.scores[best]), 3), *np.round(box, 1).tolist()])
     with open(partial / "frames.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["frame", "source_frame", "n_faces", "x0", "y0", "x1", "y1"])
+        writer.writerow(["frame", "source_frame", "n_faces", "score", "x0", "y0", "x1", "y1"])
         writer.writerows(rows)
     np.save(partial / "landmarks.npy", np.asarray(landmarks, dtype=np.float32).reshape(-1, 68, 2))
     report = {
         "clip_id": clip_id, "source": str(source), "settings": dataclasses.asdict(settings),
         "decoded_frames": decoded, "considered_frames": considered, "n_frames": len(rows),
         "no_face_frames": no_face, "multi_face_frames": multi_face,
-        "multi_face_policy": settings.multi_face, "seconds": round(time.perf_counter() - t0, 3),
+        "multi_face_policy": settings.multi_face, "corrupt_frames": frames.corrupt, "short_video": frames.short,
+        "seconds": round(time.perf_counter() - t0, 3),
     }
     (partial / REPORT_NAME).write_text(json.dumps(report, indent=1) + "\n")
     shutil.rmtree(final, ignore_errors=True)
@@ -196,7 +217,8 @@ def write_index(out_root: str | Path) -> Path:
     """Rebuild ``<out_root>/frames.csv`` (clip_id,folder,n_frames) from the finished clips' reports.
 
     Clips with no aligned frame are left out of the index (a loader cannot sample them) and listed,
-    like every clip, in ``<out_root>/report.csv`` (decoded / considered / written / no-face / several-faces counts).
+    like every clip, in ``<out_root>/report.csv`` (decoded / considered / written / no-face / several-faces /
+    skipped corrupt frame counts, and why a video decoded short).
     """
     out_root = Path(out_root)
     reports = sorted(out_root.glob(f"*/{REPORT_NAME}"))
@@ -205,10 +227,11 @@ def write_index(out_root: str | Path) -> Path:
     with open(out_root / "report.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["clip_id", "source", "decoded_frames", "considered_frames", "n_frames",
-                         "no_face_frames", "multi_face_frames", "multi_face_policy"])
+                         "no_face_frames", "multi_face_frames", "multi_face_policy", "corrupt_frames", "short_video"])
         for r in rows:
             writer.writerow([r["clip_id"], r["source"], r["decoded_frames"], r["considered_frames"], r["n_frames"],
-                             len(r["no_face_frames"]), len(r["multi_face_frames"]), r["multi_face_policy"]])
+                             len(r["no_face_frames"]), len(r["multi_face_frames"]), r["multi_face_policy"],
+                             len(r.get("corrupt_frames", [])), r.get("short_video") or ""])
     path = out_root / INDEX_NAME
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
@@ -220,9 +243,8 @@ def write_index(out_root: str | Path) -> Path:
 def read_index(out_root: str | Path) -> list[dict]:
     """Rows of ``<out_root>/frames.csv`` as dicts {clip_id, folder (absolute Path), n_frames (int)}."""
     out_root = Path(out_root)
-    with open(out_root / INDEX_NAME, newline="") as handle:
-        return [{"clip_id": r["clip_id"], "folder": out_root / r["folder"], "n_frames": int(r["n_frames"])}
-                for r in csv.DictReader(handle)]
+    return [{"clip_id": r["clip_id"], "folder": out_root / r["folder"], "n_frames": int(r["n_frames"])}
+            for r in read_csv_dicts(out_root / INDEX_NAME)]
 
 
 def preprocess(sources, out_root: str | Path, settings: Settings = Settings(), processes: int = 1,
@@ -243,7 +265,7 @@ def preprocess(sources, out_root: str | Path, settings: Settings = Settings(), p
         done = out_root / clip_id / REPORT_NAME
         if done.exists() and not force:
             old = json.loads(done.read_text())
-            if old["settings"] != dataclasses.asdict(settings):
+            if {**dataclasses.asdict(Settings()), **old["settings"]} != dataclasses.asdict(settings):
                 raise ValueError(f"{done}: clip {clip_id!r} was processed with settings {old['settings']}, now "
                                  f"{dataclasses.asdict(settings)}; use another output folder or force=True")
             reports.append({**old, "skipped": True})
@@ -282,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         if field.type in (bool, "bool"):
             parser.add_argument(f"--{field.name.replace('_', '-')}", action="store_true")
         elif field.name == "multi_face":
-            parser.add_argument("--multi-face", choices=("largest", "skip"), default=field.default)
+            parser.add_argument("--multi-face", choices=("best", "skip"), default=field.default)
         else:
             parser.add_argument(f"--{field.name.replace('_', '-')}", type=kind, default=field.default)
     args = parser.parse_args(argv)

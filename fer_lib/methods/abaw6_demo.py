@@ -17,10 +17,10 @@ from fer_lib.models.mini_xception import expression_probabilities
 def real_video_pseudo_labels(path, model, step: int = 1, upsample: int = 0) -> dict:
     """A frozen FER2013 model as the teacher on a real video: per-frame hard pseudo-labels in AFFWILD2_8 order.
 
-    Every ``step``-th decoded frame goes through HOG detection; the largest face's box crop (64 px, as FER2013)
-    is classified by ``model`` (``fer_lib.models.mini_xception``); FER2013_7 labels are mapped by name.
+    Every ``step``-th decoded frame goes through HOG detection; the most confident face's box crop (64 px, as
+    FER2013) is classified by ``model`` (``fer_lib.models.mini_xception``); FER2013_7 labels are mapped by name.
     Returns frame indices [N] of frames with a face, their times (s), labels [N], probabilities [N, 7] and the
-    indices of frames with no face (listed, not hidden).
+    indices of frames with no face (listed, not hidden). A video with no face gives N = 0, not an error.
     """
     kept, faces, no_face = [], [], []
     for i, frame in enumerate(video.iter_frames(path)):
@@ -31,8 +31,8 @@ def real_video_pseudo_labels(path, model, step: int = 1, upsample: int = 0) -> d
             no_face.append(i)
             continue
         kept.append(i)
-        faces.append(crops.box_crop(frame, found.boxes[found.largest()], 64))
-    probs = expression_probabilities(model, np.stack(faces))
-    frames = np.asarray(kept)
+        faces.append(crops.box_crop(frame, found.boxes[found.best()], 64))
+    probs = expression_probabilities(model, np.stack(faces) if faces else np.zeros((0, 64, 64, 3), np.uint8))
+    frames = np.asarray(kept, dtype=np.int64)
     return {"frame": frames, "time_s": frames / video.frame_rate(path), "probs": probs,
             "labels": remap(probs.argmax(1), FER2013_7, AFFWILD2_8), "no_face": no_face}

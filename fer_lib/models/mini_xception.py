@@ -99,6 +99,9 @@ class MiniXception(nn.Module):
         self.head = nn.Conv2d(c_in, num_classes, 3, padding=1, bias=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim != 4 or x.shape[1] != 1:
+            raise ValueError(f"MiniXception expects grey faces [B, 1, 64, 64], got {tuple(x.shape)} "
+                             "(use preprocess() on uint8 crops)")
         x = self.head(self.blocks(self.stem(x)))     # [B, K, h, w]
         return x.mean(dim=(2, 3))                    # global average pooling -> [B, K]
 
@@ -180,10 +183,15 @@ def preprocess(faces: np.ndarray | torch.Tensor) -> torch.Tensor:
 
     faces: uint8 RGB ``[B, H, W, 3]`` (numpy) or ``[B, 3, H, W]`` (torch), or grey ``[B, H, W]``.
     Grey = ITU-R 601 luma (as OpenCV's BGR2GRAY, which the ``fer`` package uses); resized with area averaging.
+    One RGB image ``[H, W, 3]`` without the batch dimension is an error (read as a grey batch it would give
+    one prediction per image row): pass ``faces[None]``.
     """
     x = torch.as_tensor(np.asarray(faces)) if isinstance(faces, np.ndarray) else faces
     if x.dtype != torch.uint8:
         raise ValueError(f"expected uint8 face crops, got {x.dtype}")
+    if x.ndim == 3 and x.shape[-1] == 3:
+        raise ValueError(f"faces {tuple(x.shape)} look like one RGB image [H, W, 3] without a batch dimension; "
+                         "pass faces[None] for [1, H, W, 3] (grey batches are [B, H, W])")
     x = x.float()
     if x.ndim == 4 and x.shape[-1] == 3:
         x = x.permute(0, 3, 1, 2)                    # [B, H, W, 3] -> [B, 3, H, W]
@@ -202,7 +210,12 @@ def preprocess(faces: np.ndarray | torch.Tensor) -> torch.Tensor:
 @torch.no_grad()
 def expression_probabilities(model: MiniXception, faces: np.ndarray | torch.Tensor, batch_size: int = 256,
                              device: torch.device | str = "cpu") -> np.ndarray:
-    """Softmax probabilities ``float32 [B, K]`` (``model.classes`` order) of uint8 face crops (see :func:`preprocess`)."""
+    """Softmax probabilities ``float32 [B, K]`` (``model.classes`` order) of uint8 face crops (see :func:`preprocess`).
+
+    An empty batch (B = 0) gives an empty ``[0, K]`` array.
+    """
+    if len(faces) == 0:
+        return np.zeros((0, len(model.classes)), dtype=np.float32)
     model = model.to(device).eval()
     out = [model(preprocess(faces[i:i + batch_size]).to(device)).softmax(-1).cpu()
            for i in range(0, len(faces), batch_size)]

@@ -56,3 +56,34 @@ def test_mmod_cnn_option_finds_the_same_face():
     inter = np.prod(np.clip(np.minimum(a[2:], b[2:]) - np.maximum(a[:2], b[:2]), 0, None))
     union = np.prod(a[2:] - a[:2]) + np.prod(b[2:] - b[:2]) - inter
     assert inter / union > 0.6
+
+
+def test_the_face_is_chosen_by_score_not_by_box_size():
+    """scikit-image's astronaut scaled 1.2x, one upsampling step: the mission patch on her shoulder (score ~0.02)
+    has a larger box than her face (score ~1.2). The best detection is the face; the patch is still reported."""
+    from skimage.data import astronaut
+
+    image = cv2.resize(astronaut(), None, fx=1.2, fy=1.2, interpolation=cv2.INTER_LINEAR)
+    found = detect(image, upsample=1)
+    assert len(found) == 2
+    face = int(np.argmax(found.scores))
+    patch = 1 - face
+    assert found.scores[face] > 1.0 and found.scores[patch] < 0.1
+    assert found.areas()[patch] > found.areas()[face]                      # the old choice, by area, took the patch
+    assert found.largest() == patch and found.best() == face
+    x0, y0, x1, y1 = found.boxes[face]
+    assert y1 < 0.45 * image.shape[0] < found.boxes[patch][1]              # the face is above the shoulder patch
+    strict = detect(image, upsample=1, min_score=0.5)                       # a minimum score drops the patch
+    assert len(strict) == 1 and np.array_equal(strict.boxes[0], found.boxes[face])
+    loose = detect(image, upsample=1, min_score=-0.5)                       # below dlib's 0: weaker candidates too
+    assert len(loose) >= 2 and loose.scores.min() >= -0.5
+
+
+def test_equal_scores_fall_back_to_the_larger_box():
+    from fer_lib.faces.detect import Detections
+
+    found = Detections(boxes=np.array([[0, 0, 10, 10], [0, 0, 30, 20], [5, 5, 12, 12]], np.float32),
+                       scores=np.array([0.7, 0.7, 0.2], np.float32))
+    assert found.best() == 1
+    with pytest.raises(FaceCountError):
+        Detections(np.zeros((0, 4), np.float32), np.zeros(0, np.float32)).best()

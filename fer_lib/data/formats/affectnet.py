@@ -17,8 +17,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from fer_lib.data.formats.frame_folder import read_rgb
+from fer_lib.data.images import CorruptSkips, first_readable, read_rgb
 from fer_lib.data.labels import AFFECTNET_8
+from fer_lib.data.text import csv_rows
 
 HEADER = ("image_id", "labels_aro", "labels_val", "labels_exp")
 
@@ -44,34 +45,33 @@ def read_affectnet_csv(csv_path: str | Path, image_dir: str | Path, num_classes:
     if not csv_path.exists():
         raise FileNotFoundError(f"AffectNet CSV {csv_path} does not exist")
     entries = []
-    with csv_path.open(newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None or tuple(h.strip() for h in header) != HEADER:
-            raise ValueError(f"{csv_path}:1: expected the header {','.join(HEADER)}, got {header}")
-        for number, row in enumerate(reader, 2):
-            if not row:
-                continue
-            where = f"{csv_path}:{number}"
-            if len(row) != 4:
-                raise ValueError(f"{where}: expected 4 fields {HEADER}, got {len(row)}")
-            try:
-                aro, val = float(row[1]), float(row[2])
-            except ValueError:
-                raise ValueError(f"{where}: arousal/valence {row[1]!r}, {row[2]!r} are not numbers") from None
-            for name, value in (("arousal", aro), ("valence", val)):
-                if not -1.0 <= value <= 1.0:
-                    raise ValueError(f"{where}: {name} {value} is outside [-1, 1] (the release's -2 marks no label)")
-            try:
-                expr = int(float(row[3]))
-            except ValueError:
-                raise ValueError(f"{where}: expression {row[3]!r} is not an integer") from None
-            if float(row[3]) != expr or not 0 <= expr < num_classes:
-                raise ValueError(f"{where}: expression {row[3]} is outside 0..{num_classes - 1} {AFFECTNET_8[:num_classes]}")
-            image = image_dir / f"{row[0]}{suffix}"
-            if check_images and not image.is_file():
-                raise FileNotFoundError(f"{where}: image {image} does not exist")
-            entries.append(AffectNetEntry(image, aro, val, expr, where))
+    reader = csv_rows(csv_path)
+    header = next(reader, None)
+    if header is None or tuple(h.strip() for h in header) != HEADER:
+        raise ValueError(f"{csv_path}:1: expected the header {','.join(HEADER)}, got {header}")
+    for number, row in enumerate(reader, 2):
+        if not row:
+            continue
+        where = f"{csv_path}:{number}"
+        if len(row) != 4:
+            raise ValueError(f"{where}: expected 4 fields {HEADER}, got {len(row)}")
+        try:
+            aro, val = float(row[1]), float(row[2])
+        except ValueError:
+            raise ValueError(f"{where}: arousal/valence {row[1]!r}, {row[2]!r} are not numbers") from None
+        for name, value in (("arousal", aro), ("valence", val)):
+            if not -1.0 <= value <= 1.0:
+                raise ValueError(f"{where}: {name} {value} is outside [-1, 1] (the release's -2 marks no label)")
+        try:
+            expr = int(float(row[3]))
+        except ValueError:
+            raise ValueError(f"{where}: expression {row[3]!r} is not an integer") from None
+        if float(row[3]) != expr or not 0 <= expr < num_classes:
+            raise ValueError(f"{where}: expression {row[3]} is outside 0..{num_classes - 1} {AFFECTNET_8[:num_classes]}")
+        image = image_dir / f"{row[0]}{suffix}"
+        if check_images and not image.is_file():
+            raise FileNotFoundError(f"{where}: image {image} does not exist")
+        entries.append(AffectNetEntry(image, aro, val, expr, where))
     if not entries:
         raise ValueError(f"{csv_path}: no rows")
     return entries
@@ -80,7 +80,7 @@ def read_affectnet_csv(csv_path: str | Path, image_dir: str | Path, num_classes:
 def write_affectnet_csv(set_dir: str | Path, csv_path: str | Path) -> Path:
     """Build the authors' CSV from a release folder ``<set>/annotations/<id>_{aro,val,exp}.npy`` (ids sorted)."""
     ann = Path(set_dir) / "annotations"
-    ids = sorted(p.name[: -len("_exp.npy")] for p in ann.glob("*_exp.npy"))
+    ids = sorted(p.name[: -len("_exp.npy")] for p in ann.glob("*_exp.npy") if not p.name.startswith("."))
     if not ids:
         raise FileNotFoundError(f"no *_exp.npy annotation files in {ann}")
     rows = []
@@ -102,11 +102,17 @@ def write_affectnet_csv(set_dir: str | Path, csv_path: str | Path) -> Path:
 
 
 class AffectNetImages(Dataset):
-    """Items dict(image uint8 [3, H, W], expression int64, valence, arousal float32) from the CSV."""
+    """Items dict(image uint8 [3, H, W], expression int64, valence, arousal float32) from the CSV.
 
-    def __init__(self, csv_path: str | Path, image_dir: str | Path, size: int | None = 112, num_classes: int = 8):
+    A truncated or corrupt image is an error naming it and its CSV line; with ``skip_corrupt=True`` the next
+    readable row is returned instead and the skip counted in ``skips.count``.
+    """
+
+    def __init__(self, csv_path: str | Path, image_dir: str | Path, size: int | None = 112, num_classes: int = 8,
+                 skip_corrupt: bool = False):
         self.entries = read_affectnet_csv(csv_path, image_dir, num_classes)
         self.size, self.classes = size, AFFECTNET_8[:num_classes]
+        self.skips = CorruptSkips() if skip_corrupt else None
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -116,8 +122,11 @@ class AffectNetImages(Dataset):
         return np.array([e.expression for e in self.entries], dtype=np.int64)
 
     def __getitem__(self, i: int) -> dict:
+        return first_readable(i, len(self.entries), self.read_item, self.skips)
+
+    def read_item(self, i: int) -> dict:
         e = self.entries[i]
-        image = read_rgb(e.image, self.size)
+        image = read_rgb(e.image, self.size, e.source)
         return {"image": torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))),
                 "expression": torch.tensor(e.expression), "valence": torch.tensor(e.valence, dtype=torch.float32),
                 "arousal": torch.tensor(e.arousal, dtype=torch.float32)}

@@ -12,13 +12,13 @@ are ignored unless named in ``va_columns``.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
 
 from fer_lib.data.formats.image_list import ImageList, ImageListDataset, check_label
 from fer_lib.data.labels import AFFECTNET_8, COARSE_4
+from fer_lib.data.text import csv_rows
 
 __all__ = ["read_affectnet_coarse", "affectnet_coarse_dataset"]
 
@@ -46,39 +46,38 @@ def read_affectnet_coarse(csv_file: Path | str, image_root: Path | str, num_clas
     paths, sources, fine, coarse, va = [], [], [], [], []
     dropped: dict[int, int] = {}
     va_index = None
-    with csv_file.open(newline="") as handle:
-        for lineno, row in enumerate(csv.reader(handle), start=1):
-            source = f"{csv_file}:{lineno}"
-            if header and lineno == 1:
-                if va_columns is not None:
-                    missing = [c for c in va_columns if c not in row]
-                    if missing:
-                        raise ValueError(f"{source}: header has no column(s) {missing}; it has {row}")
-                    va_index = [row.index(c) for c in va_columns]
-                continue
-            if not row or all(not cell.strip() for cell in row):
-                continue
-            if len(row) < 3:
-                raise ValueError(f"{source}: expected at least 3 fields 'path, ..., label, coarse', got {row}")
+    for lineno, row in enumerate(csv_rows(csv_file), start=1):
+        source = f"{csv_file}:{lineno}"
+        if header and lineno == 1:
+            if va_columns is not None:
+                missing = [c for c in va_columns if c not in row]
+                if missing:
+                    raise ValueError(f"{source}: header has no column(s) {missing}; it has {row}")
+                va_index = [row.index(c) for c in va_columns]
+            continue
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) < 3:
+            raise ValueError(f"{source}: expected at least 3 fields 'path, ..., label, coarse', got {row}")
+        try:
+            raw = int(row[-2])
+        except ValueError:
+            raise ValueError(f"{source}: expression label {row[-2]!r} is not an integer") from None
+        if raw in drop_labels:
+            dropped[raw] = dropped.get(raw, 0) + 1
+            continue
+        fine.append(check_label(row[-2], num_classes, "expression label", source))
+        coarse.append(check_label(row[-1], len(COARSE_4), "coarse label", source))
+        if va_index is not None:
             try:
-                raw = int(row[-2])
-            except ValueError:
-                raise ValueError(f"{source}: expression label {row[-2]!r} is not an integer") from None
-            if raw in drop_labels:
-                dropped[raw] = dropped.get(raw, 0) + 1
-                continue
-            fine.append(check_label(row[-2], num_classes, "expression label", source))
-            coarse.append(check_label(row[-1], len(COARSE_4), "coarse label", source))
-            if va_index is not None:
-                try:
-                    va.append([float(row[i]) for i in va_index])
-                except (ValueError, IndexError):
-                    raise ValueError(f"{source}: cannot read valence/arousal from columns {va_columns}") from None
-            path = image_root / row[0].strip()
-            if check_files and not path.is_file():
-                raise FileNotFoundError(f"{source}: image {path} does not exist")
-            paths.append(path)
-            sources.append(source)
+                va.append([float(row[i]) for i in va_index])
+            except (ValueError, IndexError):
+                raise ValueError(f"{source}: cannot read valence/arousal from columns {va_columns}") from None
+        path = image_root / row[0].strip()
+        if check_files and not path.is_file():
+            raise FileNotFoundError(f"{source}: image {path} does not exist")
+        paths.append(path)
+        sources.append(source)
     if not paths:
         raise ValueError(f"AffectNet CSV {csv_file} lists no images (dropped: {dropped})")
     labels = {"expression": np.array(fine, dtype=np.int64), "coarse": np.array(coarse, dtype=np.int64)}
@@ -89,9 +88,11 @@ def read_affectnet_coarse(csv_file: Path | str, image_root: Path | str, num_clas
 
 
 def affectnet_coarse_dataset(csv_file: Path | str, image_root: Path | str, size: int | None = None,
-                             bgr: bool = False, **kwargs) -> ImageListDataset:
-    """The CSV as a dataset of raw uint8 images; ``bgr=False`` reads RGB (the authors kept BGR).
+                             bgr: bool = False, skip_corrupt: bool = False, **kwargs) -> ImageListDataset:
+    """The CSV as a dataset of raw uint8 images; ``bgr=False`` reads RGB (the authors kept BGR);
+    ``skip_corrupt``: see :class:`ImageListDataset`.
 
     kwargs go to :func:`read_affectnet_coarse` (num_classes, drop_labels, header, va_columns).
     """
-    return ImageListDataset(read_affectnet_coarse(csv_file, image_root, **kwargs), bgr=bgr, size=size)
+    return ImageListDataset(read_affectnet_coarse(csv_file, image_root, **kwargs), bgr=bgr, size=size,
+                            skip_corrupt=skip_corrupt)

@@ -20,11 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
+from fer_lib.data.images import CorruptSkips, first_readable, read_rgb
 from fer_lib.data.labels import AFFWILD2_8
+from fer_lib.data.text import read_lines
 
 EXPR_HEADER = ("Neutral", "Anger", "Disgust", "Fear", "Happiness", "Sadness", "Surprise", "Other")
 INVALID = -1
@@ -43,7 +44,7 @@ class ExprVideo:
 def read_expr_file(path: str | Path) -> ExprVideo:
     """Parse one EXPR ``<video>.txt``; errors name the file and line."""
     path = Path(path)
-    lines = path.read_text().splitlines()
+    lines = read_lines(path)
     if not lines:
         raise ValueError(f"{path}:1: empty file, expected the header {','.join(EXPR_HEADER)}")
     header = tuple(name.strip() for name in lines[0].strip().split(","))
@@ -92,7 +93,7 @@ def load_expr_split(annotation_dir: str | Path, frames_root: str | Path,
                     skip_missing_frames: bool = False) -> ExprIndex:
     """Index every ``*.txt`` in ``annotation_dir`` (sorted by video name) against ``frames_root``."""
     annotation_dir, frames_root = Path(annotation_dir), Path(frames_root)
-    files = sorted(annotation_dir.glob("*.txt"))
+    files = sorted(p for p in annotation_dir.glob("*.txt") if not p.name.startswith("."))  # not macOS ._ files
     if not files:
         raise FileNotFoundError(f"{annotation_dir}: no EXPR annotation files (*.txt)")
     paths, labels, videos, frames = [], [], [], []
@@ -113,27 +114,24 @@ def load_expr_split(annotation_dir: str | Path, frames_root: str | Path,
                      np.asarray(frames, dtype=np.int64), n_invalid, n_missing)
 
 
-def read_rgb(path: str | Path, size: int | None = None) -> np.ndarray:
-    """An image file as uint8 RGB [H, W, 3] (resized to size x size with area interpolation if given)."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError(f"{path}: cannot decode image")
-    image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    if size is not None and image.shape[:2] != (size, size):
-        image = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
-    return image
-
-
 class ExprFrames(torch.utils.data.Dataset):
-    """Frames of an :class:`ExprIndex`: dict(image uint8 [3, S, S], expression, video, frame)."""
+    """Frames of an :class:`ExprIndex`: dict(image uint8 [3, S, S], expression, video, frame).
 
-    def __init__(self, index: ExprIndex, size: int = 112):
+    A truncated or corrupt frame is an error naming it; with ``skip_corrupt=True`` the next readable frame
+    is returned instead and the skip counted in ``skips.count``.
+    """
+
+    def __init__(self, index: ExprIndex, size: int = 112, skip_corrupt: bool = False):
         self.index, self.size = index, size
+        self.skips = CorruptSkips() if skip_corrupt else None
 
     def __len__(self) -> int:
         return len(self.index.labels)
 
     def __getitem__(self, i: int) -> dict:
+        return first_readable(i, len(self.index.labels), self.read_item, self.skips)
+
+    def read_item(self, i: int) -> dict:
         image = read_rgb(self.index.paths[i], self.size)
         return {"image": torch.from_numpy(image).permute(2, 0, 1).contiguous(),
                 "expression": int(self.index.labels[i]), "video": str(self.index.videos[i]),

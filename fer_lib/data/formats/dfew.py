@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fer_lib.data.formats.frame_csv import write_annotation
 from fer_lib.data.labels import DFEW_7
+from fer_lib.data.text import read_lines
 
 CLASSES = DFEW_7
 FOLDS = (1, 2, 3, 4, 5)
@@ -32,7 +33,7 @@ def read_split(csv_path: str | Path) -> list[tuple[str, int]]:
     if not csv_path.exists():
         raise FileNotFoundError(f"DFEW split file {csv_path} does not exist")
     out = []
-    for number, line in enumerate(csv_path.read_text().splitlines(), 1):
+    for number, line in enumerate(read_lines(csv_path), 1):
         if number == 1 and not line.split(",")[0].strip().isdigit():
             continue  # header
         if not line.strip():

@@ -21,7 +21,9 @@ import cv2
 import numpy as np
 import torch
 
+from fer_lib.data.images import CorruptSkips, first_readable, read_rgb
 from fer_lib.data.labels import EXPW_7
+from fer_lib.data.text import read_lines
 
 N_FIELDS = 8
 
@@ -43,7 +45,7 @@ def read_label_list(path: str | Path) -> ExpwList:
     """Parse ``label.lst``; every bad field raises ``ValueError('<file>:<line>: ...')``."""
     path = Path(path)
     names, ids, boxes, conf, labels = [], [], [], [], []
-    for lineno, line in enumerate(path.read_text().splitlines(), start=1):
+    for lineno, line in enumerate(read_lines(path), start=1):
         if not line.strip():
             continue
         fields = line.split()
@@ -80,22 +82,29 @@ def crop_face(image: np.ndarray, box: np.ndarray, source: str = "image") -> np.n
 
 
 class ExpwFaces(torch.utils.data.Dataset):
-    """Face crops of ExpW: dict(image uint8 [3, S, S], expression (EXPW_7 index), image_name)."""
+    """Face crops of ExpW: dict(image uint8 [3, S, S], expression (EXPW_7 index), image_name).
 
-    def __init__(self, root: str | Path, size: int = 112, label_list: ExpwList | None = None):
+    A missing, truncated or corrupt image is an error naming it; with ``skip_corrupt=True`` a truncated or
+    corrupt one is replaced by the next readable entry and the skip counted in ``skips.count``.
+    """
+
+    def __init__(self, root: str | Path, size: int = 112, label_list: ExpwList | None = None,
+                 skip_corrupt: bool = False):
         self.root = Path(root)
         self.list = label_list if label_list is not None else read_label_list(self.root / "label" / "label.lst")
         self.size = size
+        self.skips = CorruptSkips() if skip_corrupt else None
 
     def __len__(self) -> int:
         return len(self.list.labels)
 
     def __getitem__(self, i: int) -> dict:
+        return first_readable(i, len(self.list.labels), self.read_item, self.skips)
+
+    def read_item(self, i: int) -> dict:
         path = self.root / "image" / "origin" / str(self.list.image_names[i])
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if image is None:
-            raise FileNotFoundError(f"{path}: missing or undecodable image (label.lst entry {i + 1})")
-        face = crop_face(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), self.list.boxes[i], str(path))
+        image = read_rgb(path, source=f"label.lst entry {i + 1}")
+        face = crop_face(image, self.list.boxes[i], str(path))
         face = cv2.resize(face, (self.size, self.size), interpolation=cv2.INTER_AREA)
         return {"image": torch.from_numpy(np.ascontiguousarray(face)).permute(2, 0, 1).contiguous(),
                 "expression": int(self.list.labels[i]), "image_name": str(self.list.image_names[i])}

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from fer_lib.data.labels import FER2013_7
+from fer_lib.data.text import csv_rows
 
 HEADER = ("emotion", "pixels", "Usage")
 USAGES = ("Training", "PublicTest", "PrivateTest")
@@ -42,36 +43,35 @@ def read_fer2013(csv_path: str | Path) -> FER2013:
     if not csv_path.exists():
         raise FileNotFoundError(f"FER2013 file {csv_path} does not exist")
     images, labels, usage = [], [], []
-    with csv_path.open(newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None or tuple(h.strip() for h in header) != HEADER:
-            raise ValueError(f"{csv_path}:1: expected the header {','.join(HEADER)}, got {header}")
-        for number, row in enumerate(reader, 2):
-            where = f"{csv_path}:{number}"
-            if not row:
-                continue
-            if len(row) != 3:
-                raise ValueError(f"{where}: expected 3 fields (emotion, pixels, Usage), got {len(row)}")
-            try:
-                label = int(row[0])
-            except ValueError:
-                raise ValueError(f"{where}: emotion {row[0]!r} is not an integer") from None
-            if not 0 <= label < len(FER2013_7):
-                raise ValueError(f"{where}: emotion {label} is outside 0..{len(FER2013_7) - 1} {FER2013_7}")
-            try:
-                pixels = np.array(row[1].split(), dtype=np.int64)
-            except ValueError:
-                raise ValueError(f"{where}: pixels hold a non-integer value") from None
-            if pixels.size != SIDE * SIDE:
-                raise ValueError(f"{where}: {pixels.size} pixel values, expected {SIDE * SIDE} (48 x 48)")
-            if pixels.min() < 0 or pixels.max() > 255:
-                raise ValueError(f"{where}: pixel values outside 0..255")
-            if row[2] not in USAGES:
-                raise ValueError(f"{where}: Usage {row[2]!r} is not one of {USAGES}")
-            images.append(pixels.astype(np.uint8).reshape(SIDE, SIDE))
-            labels.append(label)
-            usage.append(row[2])
+    reader = csv_rows(csv_path)
+    header = next(reader, None)
+    if header is None or tuple(h.strip() for h in header) != HEADER:
+        raise ValueError(f"{csv_path}:1: expected the header {','.join(HEADER)}, got {header}")
+    for number, row in enumerate(reader, 2):
+        where = f"{csv_path}:{number}"
+        if not row:
+            continue
+        if len(row) != 3:
+            raise ValueError(f"{where}: expected 3 fields (emotion, pixels, Usage), got {len(row)}")
+        try:
+            label = int(row[0])
+        except ValueError:
+            raise ValueError(f"{where}: emotion {row[0]!r} is not an integer") from None
+        if not 0 <= label < len(FER2013_7):
+            raise ValueError(f"{where}: emotion {label} is outside 0..{len(FER2013_7) - 1} {FER2013_7}")
+        try:
+            pixels = np.array(row[1].split(), dtype=np.int64)
+        except ValueError:
+            raise ValueError(f"{where}: pixels hold a non-integer value") from None
+        if pixels.size != SIDE * SIDE:
+            raise ValueError(f"{where}: {pixels.size} pixel values, expected {SIDE * SIDE} (48 x 48)")
+        if pixels.min() < 0 or pixels.max() > 255:
+            raise ValueError(f"{where}: pixel values outside 0..255")
+        if row[2] not in USAGES:
+            raise ValueError(f"{where}: Usage {row[2]!r} is not one of {USAGES}")
+        images.append(pixels.astype(np.uint8).reshape(SIDE, SIDE))
+        labels.append(label)
+        usage.append(row[2])
     if not images:
         raise ValueError(f"{csv_path}: no rows")
     return FER2013(np.stack(images), np.asarray(labels, np.int64), np.asarray(usage))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fer_lib.data.labels import FERV39K_7
+from fer_lib.data.text import read_lines
 
 CLASSES = FERV39K_7
 FRAMES_DIR = "2_ClipsforFaceCrop"
@@ -30,7 +31,7 @@ def read_split(csv_path: str | Path) -> list[tuple[str, int]]:
     if not csv_path.exists():
         raise FileNotFoundError(f"FERV39k split file {csv_path} does not exist")
     out = []
-    for number, line in enumerate(csv_path.read_text().splitlines(), 1):
+    for number, line in enumerate(read_lines(csv_path), 1):
         if not line.strip():
             continue
         where, parts = f"{csv_path}:{number}", line.replace(",", " ").split()

@@ -15,7 +15,8 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from fer_lib.data.formats.frame_folder import list_frames
+from fer_lib.data.images import list_frames
+from fer_lib.data.text import read_lines
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ def read_rows(csv_path: str | Path, num_values: int = 0) -> list[Row]:
     if not csv_path.exists():
         raise FileNotFoundError(f"annotation file {csv_path} does not exist")
     rows = []
-    for number, line in enumerate(csv_path.read_text().splitlines(), 1):
+    for number, line in enumerate(read_lines(csv_path), 1):
         if not line.strip():
             continue
         where, parts = f"{csv_path}:{number}", line.split()

@@ -8,19 +8,19 @@ The annotation file is space-separated with no header, one clip per line::
 (``00001.jpg`` ...). Frames are ordered by their *names* in natural order (``2.jpg`` before
 ``10.jpg``), never in the file system's (``glob``) order. ``label`` is an integer index into the
 dataset's class order (``fer_lib.data.labels``); ``label_offset`` handles 1-based release files.
-Every problem names the file and line it comes from.
+Every problem names the file and line it comes from; frames are listed and decoded strictly by
+:mod:`fer_lib.data.images` (hidden files skipped, a corrupt frame an error unless ``skip_corrupt``).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
+from fer_lib.data.images import CorruptSkips, first_readable, list_frames, read_rgb
+from fer_lib.data.text import read_lines
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,6 @@ class ClipEntry:
     frame_dir: Path
     label: int
     source: str  # "<csv>:<line>"
-
-
-def natural_key(name: str) -> list:
-    """Sort key that orders embedded numbers numerically: 'f2' < 'f10'."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def read_path_label_lines(list_path: str | Path, what: str) -> list[tuple[str, str, int]]:
@@ -47,7 +42,7 @@ def read_path_label_lines(list_path: str | Path, what: str) -> list[tuple[str, s
     if not list_path.exists():
         raise FileNotFoundError(f"list file {list_path} does not exist")
     rows = []
-    for number, line in enumerate(list_path.read_text().splitlines(), 1):
+    for number, line in enumerate(read_lines(list_path), 1):
         if not line.strip():
             continue
         where = f"{list_path}:{number}"
@@ -81,25 +76,6 @@ def read_annotations(csv_path: str | Path, classes: tuple[str, ...], root: str |
             raise FileNotFoundError(f"{where}: frame folder {frame_dir} does not exist")
         entries.append(ClipEntry(frame_dir, label, where))
     return entries
-
-
-def list_frames(frame_dir: Path, source: str = "") -> list[Path]:
-    """The clip's image files in natural name order; an empty folder is an error."""
-    frames = sorted((p for p in Path(frame_dir).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES),
-                    key=lambda p: natural_key(p.name))
-    if not frames:
-        raise FileNotFoundError(f"{source + ': ' if source else ''}frame folder {frame_dir} holds no images")
-    return frames
-
-
-def read_rgb(path: Path, size: int | None = None) -> np.ndarray:
-    """Read an image as RGB uint8 [H, W, 3] (optionally resized to size x size); unreadable = error naming it."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise OSError(f"cannot read image {path} (missing, empty or corrupt)")
-    if size is not None and image.shape[:2] != (size, size):
-        image = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
 def sample_indices(n_frames: int, num_frames: int, stride: int, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -136,28 +112,45 @@ class EpochSeeded:
         return None if self.seed is None else np.random.default_rng([self.seed, self.epoch, index])
 
 
+def stack_frames(frames: list[np.ndarray], source: str) -> np.ndarray:
+    """Frames uint8 [H, W, 3] of one clip -> [T, H, W, 3]; frames of different sizes are an error naming
+    ``source`` and the sizes found (pass a ``size`` to resize them)."""
+    shapes = sorted({f.shape[:2] for f in frames})
+    if len(shapes) > 1:
+        raise ValueError(f"{source}: frames of different sizes {[f'{w}x{h}' for h, w in shapes]} in one clip; "
+                         "pass size=... to resize every frame")
+    return np.stack(frames)
+
+
 class FrameFolderClips(EpochSeeded):
     """A map-style dataset over annotated frame folders -> dict(video uint8 [T, 3, H, W], label, path).
 
     No random augmentation here: with ``seed`` set, the temporal window is drawn per (epoch, index)
-    so epochs differ yet runs repeat; call ``set_epoch`` between epochs.
+    so epochs differ yet runs repeat; call ``set_epoch`` between epochs. ``size=None`` keeps the stored
+    size (frames of one clip must then agree). A corrupt frame is an error naming it; with
+    ``skip_corrupt=True`` the clip is replaced by the next readable one and counted in ``skips.count``.
     """
 
     def __init__(self, csv_path: str | Path, classes: tuple[str, ...], root: str | Path | None = None,
                  num_frames: int = 16, stride: int = 4, size: int | None = 160, label_offset: int = 0,
-                 seed: int | None = None):
+                 seed: int | None = None, skip_corrupt: bool = False):
         self.entries = read_annotations(csv_path, classes, root, label_offset)
         self.classes, self.num_frames, self.stride, self.size, self.seed = classes, num_frames, stride, size, seed
+        self.skips = CorruptSkips() if skip_corrupt else None
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def __getitem__(self, index: int) -> dict:
+        return first_readable(index, len(self.entries), self.read_item, self.skips)
+
+    def read_item(self, index: int) -> dict:
         import torch
 
         entry = self.entries[index]
         frames = list_frames(entry.frame_dir, entry.source)
         picks = sample_indices(len(frames), self.num_frames, self.stride, self.item_rng(index))
-        video = np.stack([read_rgb(frames[i], self.size) for i in picks])  # [T, H, W, 3]
+        video = stack_frames([read_rgb(frames[i], self.size, entry.source) for i in picks],
+                             f"{entry.source}: {entry.frame_dir}")  # [T, H, W, 3]
         return {"video": torch.from_numpy(video).permute(0, 3, 1, 2).contiguous(), "label": entry.label,
                 "path": str(entry.frame_dir)}

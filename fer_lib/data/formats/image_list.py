@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 from torch.utils.data import Dataset
+
+from fer_lib.data.images import CorruptSkips, first_readable, read_rgb
 
 
 @dataclass(frozen=True)
@@ -44,26 +45,16 @@ class ImageList:
 
 
 def read_image(path: Path | str, bgr: bool = False, size: int | None = None, source: str | None = None) -> np.ndarray:
-    """Read one image file -> uint8 [H, W, 3].
+    """Read one image file strictly (:func:`fer_lib.data.images.read_rgb`) -> uint8 [H, W, 3].
 
     bgr: False (default) returns RGB, the channel order torchvision's ImageNet normalisation and every other
-        loader of this book assume. True keeps OpenCV's BGR order, which is what the CRS-CONT code does
+        loader of this book assume. True returns BGR, what the CRS-CONT code does
         (``cv2.imread`` handed to PIL without a colour conversion, so its encoder saw swapped red/blue).
     size: if given, resize to ``size`` x ``size`` with area interpolation (INTER_AREA).
-    source: ``"file:line"`` that listed the image, named in the error if it is missing or unreadable.
+    source: ``"file:line"`` that listed the image, named in the error if it is missing, truncated or corrupt.
     """
-    path = Path(path)
-    where = f" (listed at {source})" if source else ""
-    if not path.is_file():
-        raise FileNotFoundError(f"image {path} does not exist{where}")
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError(f"image {path} could not be decoded by OpenCV{where}")
-    if not bgr:
-        image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    if size is not None and image.shape[:2] != (size, size):
-        image = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
-    return np.ascontiguousarray(image)
+    image = read_rgb(path, size, source or "")
+    return np.ascontiguousarray(image[:, :, ::-1]) if bgr else image
 
 
 def check_label(value: str, num_values: int, what: str, source: str, base: int = 0) -> int:
@@ -86,16 +77,22 @@ class ImageListDataset(Dataset):
     Item: dict(image uint8 [3, H, W], one int/float tensor per label of the list, index int).
     bgr: see :func:`read_image` (default False = RGB; the authors' code kept BGR).
     size: resize every image to ``size`` x ``size`` so batches collate (None keeps the stored size).
+    skip_corrupt: False (default): a truncated or corrupt image is an error naming it; True: the next
+        readable item is returned instead and the skip counted in ``skips.count``.
     """
 
-    def __init__(self, images: ImageList, bgr: bool = False, size: int | None = None):
+    def __init__(self, images: ImageList, bgr: bool = False, size: int | None = None, skip_corrupt: bool = False):
         self.images, self.bgr, self.size = images, bgr, size
         self.classes = images.classes
+        self.skips = CorruptSkips() if skip_corrupt else None
 
     def __len__(self) -> int:
         return len(self.images)
 
     def __getitem__(self, index: int) -> dict:
+        return first_readable(index, len(self.images), self.read_item, self.skips)
+
+    def read_item(self, index: int) -> dict:
         image = read_image(self.images.paths[index], self.bgr, self.size, self.images.sources[index])
         item = {"image": torch.from_numpy(image).permute(2, 0, 1).contiguous(), "index": index}  # [3, H, W]
         for name, arr in self.images.labels.items():

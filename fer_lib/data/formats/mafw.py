@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fer_lib.data.labels import MAFW_11
+from fer_lib.data.text import read_lines
 
 CLASSES = MAFW_11
 FOLDS = (1, 2, 3, 4, 5)
@@ -39,7 +40,7 @@ def read_split(txt_path: str | Path) -> list[tuple[str, int]]:
     if not txt_path.exists():
         raise FileNotFoundError(f"MAFW split file {txt_path} does not exist")
     out = []
-    for number, line in enumerate(txt_path.read_text().splitlines(), 1):
+    for number, line in enumerate(read_lines(txt_path), 1):
         if not line.strip():
             continue
         where, parts = f"{txt_path}:{number}", line.split()

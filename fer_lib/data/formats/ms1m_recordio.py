@@ -27,10 +27,12 @@ import cv2
 import numpy as np
 import torch
 
+from fer_lib.data.images import IMAGE_SUFFIXES, CorruptSkips, decode_image, first_readable, image_files
+from fer_lib.data.text import read_lines
+
 MAGIC = 0xCED7230A
 IR_FORMAT = "<IfQQ"
 IR_SIZE = struct.calcsize(IR_FORMAT)  # 24
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def read_index(path: str | Path) -> dict[int, int]:
     """``.idx`` text -> {key: byte offset}; a malformed line is an error naming the file and line."""
     path = Path(path)
     index: dict[int, int] = {}
-    for lineno, line in enumerate(path.read_text().splitlines(), start=1):
+    for lineno, line in enumerate(read_lines(path), start=1):
         if not line.strip():
             continue
         fields = line.split("\t")
@@ -127,12 +129,10 @@ class RecordFile:
         return {**self.__dict__, "_handle": None, "_pid": None}
 
 
-def decode_image(payload: bytes, size: int | None, source: str) -> np.ndarray:
-    """Encoded image bytes -> uint8 RGB [H, W, 3] (resized to size x size if given)."""
-    image = cv2.imdecode(np.frombuffer(payload, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError(f"{source}: payload is not a decodable image")
-    image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+def decode_resized(payload: bytes, size: int | None, source: str) -> np.ndarray:
+    """Encoded image bytes -> uint8 RGB [H, W, 3] (resized to size x size if given), decoded strictly
+    (:func:`fer_lib.data.images.decode_image`: a truncated or corrupt image is an error naming ``source``)."""
+    image = decode_image(payload, source)
     if size is not None and image.shape[:2] != (size, size):
         image = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
     return image
@@ -146,10 +146,14 @@ class MS1MRecordIO(torch.utils.data.Dataset):
     """Images of an InsightFace ``train.rec``: dict(image uint8 [3, S, S], identity int).
 
     If record 0 is InsightFace's header (flag > 0), images are keys 1 .. label[0]-1; otherwise every key.
+    skip_corrupt: a truncated or corrupt image is replaced by the next record and counted in ``skips.count``
+    (default: an error naming the file and key).
     """
 
-    def __init__(self, rec_path: str | Path, idx_path: str | Path | None = None, size: int | None = 112):
+    def __init__(self, rec_path: str | Path, idx_path: str | Path | None = None, size: int | None = 112,
+                 skip_corrupt: bool = False):
         self.records, self.size = RecordFile(rec_path, idx_path), size
+        self.skips = CorruptSkips() if skip_corrupt else None
         keys = sorted(self.records.index)
         first = self.records.index and keys[0] == 0 and unpack_record(self.records.read(0))[0]
         if first and first.flag > 0:
@@ -162,22 +166,30 @@ class MS1MRecordIO(torch.utils.data.Dataset):
         return len(self.keys)
 
     def __getitem__(self, i: int) -> dict:
+        return first_readable(i, len(self.keys), self.read_item, self.skips)
+
+    def read_item(self, i: int) -> dict:
         key = self.keys[i]
         source = f"{self.records.rec_path} (key {key})"
         header, payload = unpack_record(self.records.read(key), source)
         label = header.label[0] if header.flag > 0 else header.label
-        return _to_item(decode_image(payload, self.size, source), int(label))
+        return _to_item(decode_resized(payload, self.size, source), int(label))
 
 
 class FaceImageFolder(torch.utils.data.Dataset):
-    """MS1MV2 unpacked as ``<root>/<identity>/<image>``: dict(image uint8 [3, S, S], identity = sorted folder index)."""
+    """MS1MV2 unpacked as ``<root>/<identity>/<image>``: dict(image uint8 [3, S, S], identity = sorted folder index).
 
-    def __init__(self, root: str | Path, size: int | None = 112):
+    skip_corrupt: a truncated or corrupt image is replaced by the next one and counted in ``skips.count``.
+    """
+
+    def __init__(self, root: str | Path, size: int | None = 112, skip_corrupt: bool = False):
         self.root, self.size = Path(root), size
-        folders = sorted(p for p in self.root.iterdir() if p.is_dir()) if self.root.is_dir() else []
+        self.skips = CorruptSkips() if skip_corrupt else None
+        folders = sorted(p for p in self.root.iterdir()
+                         if p.is_dir() and not p.name.startswith(".")) if self.root.is_dir() else []
         self.identities = [p.name for p in folders]
         self.items = [(path, i) for i, folder in enumerate(folders)
-                      for path in sorted(folder.iterdir()) if path.suffix.lower() in IMAGE_SUFFIXES]
+                      for path in image_files(folder)]
         if not self.items:
             raise FileNotFoundError(f"{self.root}: no <identity>/<image> files ({', '.join(IMAGE_SUFFIXES)})")
 
@@ -185,5 +197,8 @@ class FaceImageFolder(torch.utils.data.Dataset):
         return len(self.items)
 
     def __getitem__(self, i: int) -> dict:
+        return first_readable(i, len(self.items), self.read_item, self.skips)
+
+    def read_item(self, i: int) -> dict:
         path, identity = self.items[i]
-        return _to_item(decode_image(path.read_bytes(), self.size, str(path)), identity)
+        return _to_item(decode_resized(path.read_bytes(), self.size, str(path)), identity)

@@ -17,6 +17,7 @@ import numpy as np
 
 from fer_lib.data.formats.image_list import ImageList, ImageListDataset, check_label
 from fer_lib.data.labels import COARSE_4, RAFDB_7
+from fer_lib.data.text import read_lines
 
 __all__ = ["read_rafdb_list", "rafdb_dataset"]
 
@@ -36,7 +37,7 @@ def read_rafdb_list(label_file: Path | str, image_root: Path | str, label_base: 
     if not label_file.is_file():
         raise FileNotFoundError(f"RAF-DB label file {label_file} does not exist")
     paths, sources, fine, coarse = [], [], [], []
-    for lineno, line in enumerate(label_file.read_text().splitlines(), start=1):
+    for lineno, line in enumerate(read_lines(label_file), start=1):
         if not line.strip():
             continue
         source = f"{label_file}:{lineno}"
@@ -57,6 +58,8 @@ def read_rafdb_list(label_file: Path | str, image_root: Path | str, label_base: 
 
 
 def rafdb_dataset(label_file: Path | str, image_root: Path | str, size: int | None = None, bgr: bool = False,
-                  label_base: int = 1) -> ImageListDataset:
-    """The RAF-DB list as a dataset of raw uint8 images; ``bgr=False`` reads RGB (the authors kept BGR)."""
-    return ImageListDataset(read_rafdb_list(label_file, image_root, label_base), bgr=bgr, size=size)
+                  label_base: int = 1, skip_corrupt: bool = False) -> ImageListDataset:
+    """The RAF-DB list as a dataset of raw uint8 images; ``bgr=False`` reads RGB (the authors kept BGR);
+    ``skip_corrupt``: see :class:`ImageListDataset`."""
+    return ImageListDataset(read_rafdb_list(label_file, image_root, label_base), bgr=bgr, size=size,
+                            skip_corrupt=skip_corrupt)

@@ -21,7 +21,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from fer_lib.data.formats.frame_folder import list_frames, read_rgb
+from fer_lib.data.images import CorruptSkips, first_readable, list_frames, read_rgb
+from fer_lib.data.text import read_lines
 from fer_lib.data.tuples import PAPER_OFFSETS, PAPER_WEIGHTS, sample_time_tuples
 
 AUTHOR_PREFIXES = ("faces/wav/", "faces/test_wav/")
@@ -41,7 +42,7 @@ def read_vox_index(index_path: str | Path, root: str | Path, strip_prefixes=AUTH
     if not index_path.exists():
         raise FileNotFoundError(f"VoxCeleb index {index_path} does not exist")
     clips = []
-    for number, line in enumerate(index_path.read_text().splitlines(), 1):
+    for number, line in enumerate(read_lines(index_path), 1):
         if not line.strip():
             continue
         where = f"{index_path}:{number}"
@@ -84,11 +85,15 @@ class VoxTupleDataset(Dataset):
     t int64 [K], clip int64, identity int64); K = 2 or 4 (with ``hard_negative_gap``). No expression
     labels: VoxCeleb has none. clips: :func:`read_vox_index`'s list (:meth:`from_index` reads it);
     per_clip: tuples per clip and epoch; fixed_tuples: every epoch reuses epoch 0's (the authors' code).
+    skip_corrupt: a tuple with a truncated or corrupt frame is replaced by the next one and counted in
+    ``skips.count`` (default: an error naming the frame).
     """
 
     def __init__(self, clips: list[VoxClip], size: int = 112, offsets=PAPER_OFFSETS, weights=PAPER_WEIGHTS,
-                 hard_negative_gap: int | None = None, per_clip: int = 1, seed: int = 0, fixed_tuples: bool = False):
+                 hard_negative_gap: int | None = None, per_clip: int = 1, seed: int = 0, fixed_tuples: bool = False,
+                 skip_corrupt: bool = False):
         self.clips = clips
+        self.skips = CorruptSkips() if skip_corrupt else None
         self.identity = clip_identities(clips)
         self.lengths = np.array([len(c.frames) for c in self.clips], dtype=np.int64)
         self.size, self.seed, self.fixed_tuples = size, seed, fixed_tuples
@@ -107,6 +112,9 @@ class VoxTupleDataset(Dataset):
         return len(self.clip_of)
 
     def __getitem__(self, i: int) -> dict:
+        return first_readable(i, len(self.clip_of), self.read_item, self.skips)
+
+    def read_item(self, i: int) -> dict:
         c, ts = int(self.clip_of[i]), self.t[i]
         images = np.stack([read_rgb(self.clips[c].frames[t], self.size) for t in ts]).transpose(0, 3, 1, 2)
         return {"images": torch.from_numpy(np.ascontiguousarray(images)), "t": torch.from_numpy(ts.copy()),
@@ -116,13 +124,15 @@ class VoxTupleDataset(Dataset):
 class VoxFrames(Dataset):
     """Every ``frame_step``-th frame of the clips, for single-image methods (BYOL, MoCo) and embeddings.
 
-    Item: dict(image uint8 [3, size, size], clip int64, t int64, identity int64).
+    Item: dict(image uint8 [3, size, size], clip int64, t int64, identity int64). skip_corrupt: a truncated
+    or corrupt frame is replaced by the next one and counted in ``skips.count`` (default: an error naming it).
     """
 
-    def __init__(self, clips: list[VoxClip], size: int = 112, frame_step: int = 1):
+    def __init__(self, clips: list[VoxClip], size: int = 112, frame_step: int = 1, skip_corrupt: bool = False):
         if frame_step < 1:
             raise ValueError(f"frame_step must be >= 1, got {frame_step}")
         self.clips, self.size, self.identity = clips, size, clip_identities(clips)
+        self.skips = CorruptSkips() if skip_corrupt else None
         self.index = np.array([(c, t) for c, clip in enumerate(clips) for t in range(0, len(clip.frames), frame_step)],
                               dtype=np.int64).reshape(-1, 2)
 
@@ -130,6 +140,9 @@ class VoxFrames(Dataset):
         return len(self.index)
 
     def __getitem__(self, i: int) -> dict:
+        return first_readable(i, len(self.index), self.read_item, self.skips)
+
+    def read_item(self, i: int) -> dict:
         c, t = (int(v) for v in self.index[i])
         image = read_rgb(self.clips[c].frames[t], self.size).transpose(2, 0, 1)
         return {"image": torch.from_numpy(np.ascontiguousarray(image)), "clip": torch.tensor(c), "t": torch.tensor(t),

@@ -4,8 +4,8 @@
 Clip sampling is the frame-folder loader's (:func:`fer_lib.data.formats.frame_folder.sample_indices`):
 ``num_frames`` indices by linspace over a ``num_frames·stride`` window; shorter videos: linspace over the
 whole video, then padding with the last frame (the paper's rule). Frames are *counted by decoding*
-(container frame counts can be wrong). An unreadable or empty video is an error naming the file and
-the list line, never a silently skipped clip.
+(container frame counts can be wrong), and checked against the declared length (a truncated file is an
+error). An unreadable or empty video is an error naming the file and the list line, never a silently skipped clip.
 
 crop_box: (top, bottom, left, right) pixel box taken before resizing. The authors' code crops rows
 0:160 and columns 32:192 of VoxCeleb2's 224×224 videos for 160-pixel input; the default None keeps
@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 
 from fer_lib.data.formats.frame_folder import EpochSeeded, read_path_label_lines, sample_indices
+from fer_lib.data.videos import VideoDecode
 
 
 @dataclass(frozen=True)
@@ -53,18 +53,9 @@ def write_video_list(videos: list[str | Path], list_path: str | Path, root: str 
 
 
 def decode_frames(path: str | Path, source: str = "") -> list[np.ndarray]:
-    """All frames of a video as RGB uint8 [H, W, 3]; an unreadable or frameless file is an OSError."""
-    where = f"{source}: " if source else ""
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise OSError(f"{where}{path} has no video stream")
-            frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
-    except av.error.FFmpegError as err:
-        raise OSError(f"{where}cannot decode video {path}: {err}") from err
-    if not frames:
-        raise OSError(f"{where}video {path} decoded to no frames")
-    return frames
+    """All frames of a video as RGB uint8 [H, W, 3], decoded strictly (:class:`fer_lib.data.videos.VideoDecode`):
+    an unreadable, frameless or truncated file is a VideoReadError (an OSError) naming it and ``source``."""
+    return list(VideoDecode(path, source))
 
 
 def read_clip(path: str | Path, num_frames: int = 16, stride: int = 4, size: int | None = 160,
