@@ -85,9 +85,10 @@ def config_keys(chapter: str) -> set[str] | None:
 
 def chapter_parameters(notebook, chapter: str, profile: str, params: dict) -> dict:
     """Split ``params`` into the notebook's own parameters and config ``overrides`` for this chapter."""
-    import papermill
-
-    declared = set(papermill.inspect_notebook(notebook).keys()) if notebook else set()
+    reserved = sorted(set(params) & set(RESERVED))
+    if reserved:
+        raise ValueError(f"parameter(s) {reserved} are reserved for the runner: {RESERVED}")
+    declared = declared_parameters(notebook)
     keys = config_keys(chapter) or set()
     injected: dict = {"profile": profile}
     overrides = dict(params.get("overrides") or {})
@@ -103,15 +104,47 @@ def chapter_parameters(notebook, chapter: str, profile: str, params: dict) -> di
     return injected
 
 
-def unknown_parameters(chapters: list[str], params: dict, book_dir: Path) -> list[str]:
-    """``-p`` keys that no selected chapter declares or configures (an error, as in the config)."""
+#: Names the runner owns: a ``-p`` value for them would contradict the command line (``-p profile full``
+#: with ``--profile smoke`` ran ``full`` and filed it under ``smoke``).
+RESERVED = {"profile": "use --profile"}
+
+
+def check_parameters(chapters: list[str], profile: str, params: dict, book_dir: Path) -> list[str]:
+    """Every problem with the ``-p`` values, found before any kernel starts (empty list: all fine).
+
+    Reserved names, keys that no selected chapter declares or configures (with close matches), and
+    config values that the chapter's ``Config`` rejects (type and range, see :mod:`fer_lib.config`).
+    """
+    from fer_lib.config import chapter_config, unknown_key_message
+
+    problems = [f"-p {key} is reserved: {how}" for key, how in RESERVED.items() if key in params]
+    params = {k: v for k, v in params.items() if k not in RESERVED}
+    known: set[str] = {"overrides"}
+    for chapter in chapters:
+        notebook = to_notebook(book_dir / f"{chapter}.md")
+        known |= declared_parameters(notebook) | (config_keys(chapter) or set())
+    problems += [unknown_key_message(key, sorted(known - set(RESERVED)), f"-p for {', '.join(chapters)}",
+                                     what="parameter") for key in sorted(set(params) - known)]
+    if "overrides" in params and not isinstance(params["overrides"], dict):
+        problems.append(f"-p overrides must be a JSON object such as '{{\"epochs\": 3}}', got {params['overrides']!r}")
+    if problems:
+        return problems
+    for chapter in chapters:
+        if config_keys(chapter) is None:
+            continue
+        overrides = chapter_parameters(to_notebook(book_dir / f"{chapter}.md"), chapter, profile, params).get("overrides")
+        try:
+            chapter_config(chapter, profile, overrides)
+        except (KeyError, ValueError) as err:
+            problems.append(f"{chapter}: {err.args[0]}")
+    return problems
+
+
+def declared_parameters(notebook) -> set[str]:
+    """The names a notebook's ``parameters`` cell assigns."""
     import papermill
 
-    known = {"overrides"}
-    for chapter in chapters:
-        known |= set(papermill.inspect_notebook(to_notebook(book_dir / f"{chapter}.md")).keys())
-        known |= config_keys(chapter) or set()
-    return sorted(set(params) - known)
+    return set(papermill.inspect_notebook(notebook).keys()) if notebook else set()
 
 
 def to_notebook(text_file: Path):
@@ -287,9 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown chapter(s) {unknown}; chapters: {available}")
     params = {key: parse_value(value) for key, value in args.parameter}
-    bad = unknown_parameters(chapters, params, args.book_dir)
-    if bad:
-        parser.error(f"parameter(s) {bad} are neither notebook parameters nor config keys of {chapters}")
+    problems = check_parameters(chapters, args.profile, params, args.book_dir)
+    if problems:
+        parser.error("\n  ".join(["bad -p value(s), nothing was run:"] + problems))
     out_dir = args.out_dir or args.book_dir / "executed" / args.profile
     outcomes = run_chapters(chapters, args.profile, params, force=args.force, book_dir=args.book_dir,
                             out_dir=out_dir, progress=not args.no_progress)

@@ -81,3 +81,39 @@ def test_unknown_parameter_is_an_error(book):
     book_dir, _ = book
     with pytest.raises(SystemExit):
         runner.main(["run", "--profile", "smoke", "--book-dir", str(book_dir), "-p", "no_such_key", "1", "good"])
+
+
+def run_main(argv):
+    """``runner.main`` -> (exit status, stderr)."""
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        try:
+            status = runner.main(argv)
+        except SystemExit as exit_:
+            status = exit_.code
+    return status, err.getvalue()
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("n_identities", "abc", "data: config key 'n_identities': got 'abc', not an integer; must be int >= 1"),
+    ("n_identities", "-3", "data: config key 'n_identities': got -3; must be int >= 1"),
+    ("seeds", "0,1", "data: config key 'seeds': got '0,1', not a list"),
+    ("n_identitis", "3", "unknown parameter 'n_identitis' in -p for data; did you mean 'n_identities'"),
+    ("profile", "full", "-p profile is reserved: use --profile"),
+])
+def test_bad_parameters_are_refused_before_any_kernel_starts(tmp_path, key, value, message):
+    book_dir = tmp_path / "book"
+    book_dir.mkdir()
+    write_chapter(book_dir, "data", code("raise SystemExit('the kernel must not start')"))
+    status, err = run_main(["run", "--profile", "smoke", "--book-dir", str(book_dir), "-p", key, value, "data"])
+    assert status == 2 and message in err and "nothing was run" in err
+    assert not (book_dir / "executed").exists()
+
+
+def test_reserved_parameter_is_refused_by_the_api_too(book):
+    book_dir, _ = book
+    [outcome] = runner.run_chapters(["good"], "smoke", {"profile": "full"}, book_dir=book_dir, progress=False)
+    assert outcome.status == "failed" and "reserved" in outcome.error
