@@ -37,7 +37,7 @@ def test_failed_write_keeps_previous_file(tmp_path):
 
 
 def test_missing_results_names_the_command(tmp_path):
-    with pytest.raises(FileNotFoundError, match="fer_lib.runner run --profile smoke nothing"):
+    with pytest.raises(FileNotFoundError, match="fer-book run --profile smoke nothing"):
         load_results("nothing", "smoke", tmp_path)
 
 
