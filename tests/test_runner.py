@@ -30,6 +30,14 @@ def code(src: str) -> str:
     return f"```{{code-cell}} ipython3\n{src}\n```\n\n"
 
 
+@pytest.fixture(autouse=True)
+def project_folders(tmp_path, monkeypatch):
+    """Results, checkpoints and caches of these runs go to a temporary folder, not the checkout's."""
+    for variable, name in (("FER_RESULTS_DIR", "results"), ("FER_CHECKPOINT_DIR", "checkpoints"),
+                           ("FER_CACHE_DIR", "cache")):
+        monkeypatch.setenv(variable, str(tmp_path / name))
+
+
 @pytest.fixture()
 def book(tmp_path):
     book = tmp_path / "book"

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from fer_lib import runner, site
-from tests.test_runner import code, write_chapter
+from tests.test_runner import code, project_folders, write_chapter  # noqa: F401 (autouse fixture)
 
 
 @pytest.fixture()
