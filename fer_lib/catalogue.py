@@ -19,7 +19,7 @@ import tokenize
 from pathlib import Path
 
 from fer_lib.config import PROFILE_NAMES, chapter_config, describe_type, field_types, load_experiment
-from fer_lib.runner import ChapterFiles, config_keys, notebook_chapters
+from fer_lib.book import ChapterFiles, config_keys, notebook_chapters
 
 PROFILE_PURPOSES = {
     "smoke": "every cell runs in seconds on tiny models (the tests use it); its numbers mean nothing",

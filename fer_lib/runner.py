@@ -23,7 +23,8 @@ still run and the exit status is non-zero.
 Cache: a chapter is skipped when its *cache key* equals the key stored by its last successful run in that
 run folder and its executed notebook and results file exist. The key is the SHA-256 of (1) the chapter's
 text file, (2) the injected parameters as sorted JSON, (3) every file under ``fer_lib/`` (code, published
-tables; path and bytes) and (4) ``requirements.txt`` and ``requirements.lock``. ``--force`` ignores it.
+tables; path and bytes) and (4) the environment files (:data:`fer_lib.runtime.ENVIRONMENT_FILES`).
+``--force`` ignores it.
 """
 
 from __future__ import annotations
@@ -37,13 +38,14 @@ import re
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
+from fer_lib.book import ChapterFiles, config_keys, find_book, notebook_chapters
 from fer_lib.config import PROFILE_NAMES, parse_value
 from fer_lib.results import (RUN_NAME_VARIABLE, atomic_write_json, atomic_write_text, cache_root,
                              checkpoints_root, results_path, results_root, run_name)
-from fer_lib.runtime import REPO_ROOT, code_digest, git_commit, project_root
+from fer_lib.runtime import REPO_ROOT, code_digest, git_commit
 
 KERNEL = "fer-book"
 LIB_DIR = REPO_ROOT / "fer_lib"
@@ -61,91 +63,35 @@ class Outcome:
     partial: Path | None = None  # a failed run's partly executed notebook
 
 
-@dataclass(frozen=True)
-class ChapterFiles:
-    """What a run folder holds for one chapter."""
-
-    folder: Path
-    chapter: str
-
-    @property
-    def notebook(self) -> Path:  # the last successful run's executed notebook
-        return self.folder / f"{self.chapter}.ipynb"
-
-    @property
-    def key(self) -> Path:  # its cache key: present only after a successful run
-        return self.folder / f"{self.chapter}.key"
-
-    @property
-    def provenance(self) -> Path:  # which run produced it (profile, parameters, date, commit)
-        return self.folder / f"{self.chapter}.run.json"
-
-    @property
-    def failed(self) -> Path:  # the last failed run's partial notebook
-        return self.folder / f"{self.chapter}.failed.ipynb"
-
-    @property
-    def running(self) -> Path:  # papermill's output while it runs
-        return self.folder / f".{self.chapter}.running.ipynb"
-
-    @property
-    def source(self) -> Path:  # the unexecuted notebook papermill reads
-        return self.folder / f".{self.chapter}.input.ipynb"
-
-
-def find_book(start: Path | None = None) -> Path:
-    """The ``book/`` folder of the project holding the working directory; a clear error outside one."""
-    root = project_root(start)
-    if root is None:
-        raise FileNotFoundError(f"no book in {(start or Path.cwd()).resolve()} or its parents (looked for a folder "
-                                "with _toc.yml and book/): run fer-book from a checkout of the FER book")
-    return root / "book"
-
-
-def toc_pages(toc: Path) -> list[str]:
-    """Page names in book order, read from ``_toc.yml`` (entries ``file: book/<name>``)."""
-    pages = []
-    for line in toc.read_text().splitlines():
-        line = line.strip().lstrip("- ").strip()
-        for key in ("root:", "file:"):
-            if line.startswith(key):
-                pages.append(Path(line[len(key):].strip()).name)
-    return pages
-
-
-def is_notebook(path: Path) -> bool:
-    """A chapter with code: its text file carries a Jupytext kernelspec header."""
-    text = path.read_text()
-    return text.startswith("---") and "kernelspec" in text.split("\n---", 1)[0]
-
-
-def notebook_chapters(book_dir: Path | None = None) -> list[str]:
-    """Executable chapters in book order (static pages such as the intro are left out).
-
-    The order is ``_toc.yml``'s beside the book folder, alphabetical for a folder without one.
-    """
-    book_dir = book_dir or find_book()
-    toc = book_dir.parent / "_toc.yml"
-    pages = toc_pages(toc) if toc.exists() else sorted(p.stem for p in book_dir.glob("*.md"))
-    return [p for p in pages if (book_dir / f"{p}.md").exists() and is_notebook(book_dir / f"{p}.md")]
-
-
-def config_keys(chapter: str) -> set[str] | None:
-    """The config keys of a chapter's experiment module, or None when it has none."""
-    import importlib
-
-    try:
-        module = importlib.import_module(f"fer_lib.experiments.{chapter}")
-    except ModuleNotFoundError:
-        return None
-    return {f.name for f in fields(module.Config)}
-
-
 def declared_parameters(notebook) -> set[str]:
     """The names a notebook's ``parameters`` cell assigns."""
     import papermill
 
     return set(papermill.inspect_notebook(notebook).keys()) if notebook else set()
+
+
+def notebook_parameter_problems(notebook, chapter: str, params: dict) -> list[str]:
+    """``-p`` values whose type differs from the default in the chapter's ``parameters`` cell
+    (``-p dfew_fold abc`` where the cell says ``dfew_fold = 1``); a ``None`` default accepts anything."""
+    import ast
+
+    import papermill
+
+    problems = []
+    for name, info in papermill.inspect_notebook(notebook).items():
+        if name not in params or name in RESERVED or name == "overrides":
+            continue
+        try:
+            default = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError):
+            continue
+        value, kind = params[name], type(default)
+        fits = (default is None or isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+                or kind is float and isinstance(value, int) and not isinstance(value, bool))
+        if not fits:
+            problems.append(f"{chapter}: notebook parameter {name!r}: got {value!r}; "
+                            f"must be of type {kind.__name__} like its default {info['default']}")
+    return problems
 
 
 def chapter_parameters(notebook, chapter: str, profile: str, params: dict) -> dict:
@@ -189,9 +135,11 @@ def check_parameters(chapters: list[str], profile: str, params: dict, book_dir: 
     if problems:
         return problems
     for chapter in chapters:
+        notebook = to_notebook(book_dir / f"{chapter}.md")
+        problems += notebook_parameter_problems(notebook, chapter, params)
         if config_keys(chapter) is None:
             continue
-        overrides = chapter_parameters(to_notebook(book_dir / f"{chapter}.md"), chapter, profile, params).get("overrides")
+        overrides = chapter_parameters(notebook, chapter, profile, params).get("overrides")
         try:
             chapter_config(chapter, profile, overrides)
         except (KeyError, ValueError) as err:
@@ -359,8 +307,8 @@ def run_chapters(chapters: list[str], profile: str, params: dict | None = None, 
         outcome = execute_chapter(chapter, profile, params, force=force, book_dir=book_dir,
                                   out_dir=out_dir, progress=progress, name=name)
         detail = f" in {outcome.seconds:.1f} s" if outcome.status == "ran" else ""
-        print(f"[{i}/{len(chapters)}] {chapter}: {outcome.status}{detail}{' - ' + outcome.error if outcome.error else ''}",
-              flush=True)
+        error = f" - {outcome.error}" if outcome.error else ""
+        print(f"[{i}/{len(chapters)}] {chapter}: {outcome.status}{detail}{error}", flush=True)
         outcomes.append(outcome)
     return outcomes
 

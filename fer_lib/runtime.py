@@ -16,8 +16,9 @@ import torch
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-#: Files beside the library whose content can change a number: the pins and the lock of the environment.
-ENVIRONMENT_FILES = ("requirements.txt", "requirements.lock")
+#: Files beside the library whose content can change a number: the pins and the lock of the environment,
+#: and the media wheels whose videos and model the faces chapter reads.
+ENVIRONMENT_FILES = ("requirements.txt", "requirements.lock", "requirements-media.txt")
 
 
 def library_files(lib_dir: Path) -> list[Path]:
@@ -28,8 +29,8 @@ def library_files(lib_dir: Path) -> list[Path]:
 
 
 def code_digest(lib_dir: Path = REPO_ROOT / "fer_lib") -> str:
-    """SHA-256 of every library file (path and bytes, :func:`library_files`) and of ``requirements.txt`` and
-    ``requirements.lock`` beside the library: what the runner's cache key and the chapters' checkpoint
+    """SHA-256 of every library file (path and bytes, :func:`library_files`) and of the
+    :data:`ENVIRONMENT_FILES` beside the library: what the runner's cache key and the chapters' checkpoint
     folders depend on (editing ``papers/<chapter>.json`` re-runs the chapter)."""
     digest = hashlib.sha256()
     for path in library_files(lib_dir):

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from fer_lib.results import results_path
-from fer_lib.runner import ChapterFiles, is_notebook, toc_pages
+from fer_lib.book import ChapterFiles, is_notebook, toc_pages
 from fer_lib.runtime import REPO_ROOT
 
 HIDDEN_TAGS = ("parameters", "injected-parameters")
@@ -48,7 +48,8 @@ def staged_notebook(files: ChapterFiles, run: str) -> dict:
         tags = nb.cells[i].metadata.setdefault("tags", [])
         if "remove-cell" not in tags:
             tags.append("remove-cell")
-    nb.cells.insert(hidden[0] if hidden else min(1, len(nb.cells)), nbformat.v4.new_markdown_cell(provenance_line(files, run)))
+    where = hidden[0] if hidden else min(1, len(nb.cells))
+    nb.cells.insert(where, nbformat.v4.new_markdown_cell(provenance_line(files, run)))
     return nb
 
 

@@ -113,6 +113,7 @@ def run_main(argv):
     ("seeds", "0,1", "data: config key 'seeds': got '0,1', not a list"),
     ("n_identitis", "3", "unknown parameter 'n_identitis' in -p for data; did you mean 'n_identities'"),
     ("profile", "full", "-p profile is reserved: use --profile"),
+    ("value", "abc", "data: notebook parameter 'value': got 'abc'; must be of type int like its default 1"),
 ])
 def test_bad_parameters_are_refused_before_any_kernel_starts(tmp_path, key, value, message):
     book_dir = tmp_path / "book"
