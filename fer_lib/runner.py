@@ -232,6 +232,7 @@ def execute_chapter(chapter: str, profile: str, params: dict, *, force: bool = F
     """Execute one chapter into its run folder; return its outcome (never raises for a failing notebook)."""
     import nbformat
     import papermill
+    from jupyter_client.kernelspec import NoSuchKernel
     from papermill.exceptions import PapermillExecutionError
 
     book_dir = book_dir or find_book()
@@ -264,6 +265,8 @@ def execute_chapter(chapter: str, profile: str, params: dict, *, force: bool = F
                                    cwd=str(book_dir), progress_bar=progress, log_output=False)
     except PapermillExecutionError as err:
         error = f"code cell In [{err.exec_count}] (`{first_line(err.source)}`): {err.ename}: {err.evalue}"
+    except NoSuchKernel:
+        error = missing_kernel() or f"no Jupyter kernel {KERNEL!r}"
     except OSError as err:  # disk full, read-only folder: name the file
         error = f"{type(err).__name__}: {err} (writing {files.running} or reading {files.source})"
     except Exception as err:  # the kernel died (out of memory, killed), bad parameters, ...
@@ -278,12 +281,15 @@ def execute_chapter(chapter: str, profile: str, params: dict, *, force: bool = F
     seconds = time.perf_counter() - t0
     if error:
         return Outcome(chapter, "failed", seconds, error, keep_failed(files))
-    os.replace(files.running, files.notebook)
-    atomic_write_text(files.key, key + "\n")
-    atomic_write_json(files.provenance, {
-        "run": run, "profile": profile, "parameters": params, "injected": injected,
-        "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "commit": git_commit(), "seconds": round(seconds, 1)})
+    try:  # the notebook first, then its key and provenance
+        os.replace(files.running, files.notebook)
+        atomic_write_text(files.key, key + "\n")
+        atomic_write_json(files.provenance, {
+            "run": run, "profile": profile, "parameters": params, "injected": injected,
+            "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "commit": git_commit(), "seconds": round(seconds, 1)})
+    except OSError as err:  # names the file (fer_lib.results.atomic_write_text)
+        return Outcome(chapter, "failed", seconds, f"the notebook ran but publishing it failed: {err}")
     files.failed.unlink(missing_ok=True)
     return Outcome(chapter, "ran", seconds)
 

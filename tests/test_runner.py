@@ -214,6 +214,8 @@ def test_missing_kernel_says_how_to_fix_it(book, monkeypatch):
     monkeypatch.setattr(runner, "KERNEL", "no-such-kernel-fer")
     status, err = run_main(["run", "--profile", "smoke", "--book-dir", str(book_dir), "good"])
     assert status == 2 and "'no-such-kernel-fer'" in err and "make env" in err and "ipykernel install" in err
+    [outcome] = runner.run_chapters(["good"], "smoke", book_dir=book_dir, progress=False)
+    assert outcome.status == "failed" and "make env" in outcome.error and "ipykernel install" in outcome.error
     assert not marker.exists()
 
 
