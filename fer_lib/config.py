@@ -2,7 +2,11 @@
 
 Each chapter has ``fer_lib/experiments/<chapter>.py`` with a flat ``@dataclass(frozen=True) Config``
 whose defaults are the paper's values, and ``PROFILES = {"smoke": {...}, "default": {...}, "full": {...}}``
-holding only the keys a profile changes. An unknown key anywhere is an error (nanoGPT style).
+holding only the keys a profile changes. An unknown key anywhere is an error (nanoGPT style), with
+difflib's close matches. Each field declares its allowed values once, beside its comment, with
+``typing.Annotated`` markers from :mod:`fer_lib.experiments.ranges` (``epochs: PosInt = 300``); every
+value of every layer is checked against its type and markers, and an error names the key, the value,
+the layer it came from and what is allowed.
 """
 
 from __future__ import annotations
