@@ -360,7 +360,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "html":
         from fer_lib.site import build_html
 
-        print(f"site: {build_html(args.run or args.profile, book_dir)}")
+        try:
+            print(f"site: {build_html(args.run or args.profile, book_dir)}")
+        except FileNotFoundError as err:  # a chapter without a successful run, MathJax missing, ...
+            print(f"fer-book html: {err}", file=sys.stderr)
+            return 2
         return 0
 
     available = notebook_chapters(book_dir)

@@ -44,3 +44,11 @@ def test_staged_page_hides_parameter_cells_and_names_its_run(project):
     assert not any("remove-cell" in c["metadata"].get("tags", []) for c in executed["cells"]), \
         "the executed notebook keeps both parameter cells as they were"
     assert (stage / "book" / "intro.md").exists()
+
+
+def test_html_command_refuses_without_a_traceback(project, monkeypatch):
+    from tests.test_runner import run_main
+
+    monkeypatch.chdir(project.parent)
+    status, err = run_main(["html", "--run", "never-ran"])
+    assert status == 2 and "fer-book html: no successful run of ['good', 'bad'] in run folder 'never-ran'" in err
