@@ -15,9 +15,10 @@ A run without ``-p`` is filed under its profile: ``book/executed/<profile>/`` an
 a run with ``-p`` gets its own run folder (``--name``, else ``<profile>-<hash of the -p values>``), so it
 never replaces the profile's results or pages.
 
-The notebook executes into a hidden temporary file and replaces ``<chapter>.ipynb`` only on success, so
-a failed, killed or disk-full run keeps the last good notebook; its partial notebook is kept beside it as
-``<chapter>.failed.ipynb``, the failing cell is named (also when the kernel died), the other chapters
+The notebook executes into a hidden temporary file and writes its results into a staging folder; both
+replace ``<chapter>.ipynb`` and ``results/<run>/<chapter>.json`` only on success, so a failed, killed or
+disk-full run keeps the last good notebook and results. Its partial notebook is kept beside the good one
+as ``<chapter>.failed.ipynb``, the failing cell is named (also when the kernel died), the other chapters
 still run and the exit status is non-zero.
 
 Cache: a chapter is skipped when its *cache key* equals the key stored by its last successful run in that
@@ -30,11 +31,13 @@ tables; path and bytes) and (4) the environment files (:data:`fer_lib.runtime.EN
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import hashlib
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -161,18 +164,42 @@ def cache_key(text_file: Path, injected: dict, lib_dir: Path = LIB_DIR) -> str:
     return digest.hexdigest()
 
 
-def kernel_environment(run: str) -> dict:
+def kernel_environment(run: str, results_dir: Path) -> dict:
     """The kernel imports this checkout's fer_lib (so worktrees and clones test their own code), files its
-    results in the runner's run folder, and writes results, checkpoints and caches where the runner does."""
+    results in the runner's run folder under ``results_dir`` (a staging folder, see :func:`publish_staged`),
+    and writes checkpoints and caches where the runner does."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     env.setdefault("HF_HUB_OFFLINE", "1")
     env[RUN_NAME_VARIABLE] = run
-    for variable, folder in (("FER_RESULTS_DIR", results_root), ("FER_CHECKPOINT_DIR", checkpoints_root),
-                             ("FER_CACHE_DIR", cache_root)):
+    env["FER_RESULTS_DIR"] = str(results_dir.resolve())
+    for variable, folder in (("FER_CHECKPOINT_DIR", checkpoints_root), ("FER_CACHE_DIR", cache_root)):
         env[variable] = str(folder().resolve())  # the kernel runs in book/: pin the project's folders
     return env
+
+
+def staging_dir(run: str, chapter: str) -> Path:
+    """Where a running chapter writes its results: beside the results (same file system), hidden."""
+    return results_root() / ".staging" / f"{run}.{chapter}"
+
+
+def publish_staged(staging: Path, root: Path) -> None:
+    """Move every file a successful run wrote under ``staging`` to the same place under ``root`` (each with
+    ``os.replace``: a reader sees the old file or the new one), then remove ``staging``. A failed run's
+    staging folder is just removed, so its results never replace the last good ones."""
+    for path in sorted(p for p in staging.rglob("*") if p.is_file()):
+        target = root / path.relative_to(staging)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+    discard(staging)
+
+
+def discard(staging: Path) -> None:
+    """Remove a staging folder, and ``.staging`` itself once no other chapter's run uses it."""
+    shutil.rmtree(staging, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        staging.parent.rmdir()
 
 
 def missing_kernel() -> str | None:
@@ -256,8 +283,10 @@ def execute_chapter(chapter: str, profile: str, params: dict, *, force: bool = F
             return Outcome(chapter, "failed", error=problem)
 
     nbformat.write(notebook, files.source)
+    staging = staging_dir(run, chapter)
+    shutil.rmtree(staging, ignore_errors=True)  # an interrupted run's leftovers
     old_env = dict(os.environ)
-    os.environ.update(kernel_environment(run))
+    os.environ.update(kernel_environment(run, staging))
     t0 = time.perf_counter()
     error = ""
     try:
@@ -271,8 +300,9 @@ def execute_chapter(chapter: str, profile: str, params: dict, *, force: bool = F
         error = f"{type(err).__name__}: {err} (writing {files.running} or reading {files.source})"
     except Exception as err:  # the kernel died (out of memory, killed), bad parameters, ...
         error = f"{type(err).__name__}: {err}, {name_running_cell(files.running, str(err))}"
-    except BaseException:  # Ctrl-C: keep what ran, leave the last good notebook alone
+    except BaseException:  # Ctrl-C: keep what ran, leave the last good notebook and results alone
         keep_failed(files)
+        discard(staging)
         raise
     finally:
         os.environ.clear()
@@ -280,8 +310,10 @@ def execute_chapter(chapter: str, profile: str, params: dict, *, force: bool = F
         files.source.unlink(missing_ok=True)
     seconds = time.perf_counter() - t0
     if error:
+        discard(staging)
         return Outcome(chapter, "failed", seconds, error, keep_failed(files))
-    try:  # the notebook first, then its key and provenance
+    try:  # results and notebook first, then the key that says they are complete
+        publish_staged(staging, results_root())
         os.replace(files.running, files.notebook)
         atomic_write_text(files.key, key + "\n")
         atomic_write_json(files.provenance, {

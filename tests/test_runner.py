@@ -223,3 +223,22 @@ def test_outside_a_book_the_runner_says_so(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     status, err = run_main(["run", "--profile", "smoke"])
     assert status == 2 and f"no book in {tmp_path.resolve()}" in err
+
+
+WRITE_RESULTS = ("import json, os, pathlib\n"
+                 "path = pathlib.Path(os.environ['FER_RESULTS_DIR']) / os.environ['FER_RUN_NAME'] / 'good.json'\n"
+                 "path.parent.mkdir(parents=True, exist_ok=True)\n"
+                 "path.write_text(json.dumps({'value': value}))")
+
+
+def test_failed_run_keeps_the_last_good_results(book, tmp_path):
+    book_dir, _ = book
+    write_chapter(book_dir, "good", code(WRITE_RESULTS))
+    [ran] = runner.run_chapters(["good"], "smoke", book_dir=book_dir, progress=False)
+    results = tmp_path / "results" / "smoke" / "good.json"
+    assert ran.status == "ran" and json.loads(results.read_text()) == {"value": 1}
+    write_chapter(book_dir, "good", code(WRITE_RESULTS.replace("'value': value", "'value': 2"))
+                  + code("raise RuntimeError('after saving')"))
+    [failed] = runner.run_chapters(["good"], "smoke", book_dir=book_dir, progress=False)
+    assert failed.status == "failed" and json.loads(results.read_text()) == {"value": 1}
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["smoke"], "no staging folder left"
