@@ -6,6 +6,7 @@ STAMP   := $(VENV)/.installed
 KERNEL  := fer-book
 PROFILE ?= default
 CHAPTERS ?=
+RUN     ?=
 JOBS    ?= 2
 
 .PHONY: env book notebooks html test unit smoke bench clean
@@ -24,10 +25,10 @@ $(STAMP): requirements.txt requirements-media.txt pyproject.toml
 	touch $(STAMP)
 
 notebooks: env
-	$(PY) -m fer_lib.runner run --profile $(PROFILE) $(CHAPTERS)
+	$(VENV)/bin/fer-book run --profile $(PROFILE) $(CHAPTERS)
 
 html: env
-	$(PY) -m fer_lib.runner html --profile $(PROFILE)
+	$(VENV)/bin/fer-book html --profile $(PROFILE) $(if $(RUN),--run $(RUN))
 
 book: notebooks html
 	@echo "book: $(CURDIR)/_build/html/index.html"

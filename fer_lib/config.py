@@ -2,39 +2,127 @@
 
 Each chapter has ``fer_lib/experiments/<chapter>.py`` with a flat ``@dataclass(frozen=True) Config``
 whose defaults are the paper's values, and ``PROFILES = {"smoke": {...}, "default": {...}, "full": {...}}``
-holding only the keys a profile changes. An unknown key anywhere is an error (nanoGPT style).
+holding only the keys a profile changes. An unknown key anywhere is an error (nanoGPT style), with
+difflib's close matches. Each field declares its allowed values once, beside its comment, with
+``typing.Annotated`` markers from :mod:`fer_lib.experiments.ranges` (``epochs: PosInt = 300``); every
+value of every layer is checked against its type and markers, and an error names the key, the value,
+the layer it came from and what is allowed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import importlib
 import json
+import math
+import types
 import typing
 from typing import Any
+
+from fer_lib.experiments.ranges import NonEmpty, OneOf
 
 PROFILE_NAMES = ("smoke", "default", "full")
 
 
-def _coerce(name: str, value: Any, annotation: Any) -> Any:
-    """Coerce a CLI/papermill value to the field's declared type (str '3' -> int 3, list -> tuple)."""
-    origin = typing.get_origin(annotation)
-    if annotation in (int, float, str, bool):
-        if annotation is bool and isinstance(value, str):
-            if value.lower() not in ("true", "false", "1", "0"):
-                raise ValueError(f"config key {name!r}: cannot read {value!r} as a bool")
-            return value.lower() in ("true", "1")
-        if annotation is int and isinstance(value, float) and not value.is_integer():
-            raise ValueError(f"config key {name!r}: {value!r} is not an integer")
-        try:
-            return annotation(value)
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"config key {name!r}: cannot read {value!r} as {annotation.__name__}") from err
-    if origin is tuple and isinstance(value, (list, tuple)):
-        args = typing.get_args(annotation)
+def _markers(annotation: Any) -> tuple[Any, tuple]:
+    """Split ``Annotated[T, marker, ...]`` into ``(T, markers)`` (``(annotation, ())`` otherwise)."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        base, *markers = typing.get_args(annotation)
+        return base, tuple(markers)
+    return annotation, ()
+
+
+def describe_type(annotation: Any) -> str:
+    """A field's type and allowed values in words: 'int >= 1', 'list of int >= 0', "str, one of 'a', 'b'"."""
+    base, markers = _markers(annotation)
+    origin, args = typing.get_origin(base), typing.get_args(base)
+    if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_coerce(name, v, args[0]) for v in value)
-        return tuple(_coerce(name, v, a) for v, a in zip(value, args, strict=True))
+            text = f"list of {describe_type(args[0])}"
+        else:
+            text = f"list of {len(args)} " + (describe_type(args[0]) if len(set(args)) == 1 else
+                                              "(" + ", ".join(describe_type(a) for a in args) + ")")
+    elif origin in (typing.Union, types.UnionType):
+        text = " or ".join("null" if a is type(None) else describe_type(a) for a in args)
+    else:
+        text = getattr(base, "__name__", str(base))
+    for marker in markers:
+        if isinstance(marker, NonEmpty):
+            text = f"non-empty {text}"
+        else:
+            text += ("," if isinstance(marker, OneOf) else "") + f" {marker.describe()}"
+    return text
+
+
+def _coerce(name: str, value: Any, annotation: Any, expected: str | None = None) -> Any:
+    """Check ``value`` against the field's type and markers; coerce text from the command line.
+
+    Strict where a silent conversion would change the meaning: a bool is not an int (``true`` is not 1),
+    a string is not a list (``"0,1"`` is not ``("0", ",", "1")``), ``null`` only where the type allows it,
+    floats must be finite, and every ``Range``/``OneOf`` marker must hold. Raises ValueError naming the key.
+    """
+    base, markers = _markers(annotation)
+    expected = expected or describe_type(annotation)
+
+    def fail(problem: str = "") -> ValueError:
+        shown = "null" if value is None else repr(value)
+        return ValueError(f"config key {name!r}: got {shown}{', ' + problem if problem else ''}; must be {expected}")
+
+    origin = typing.get_origin(base)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in typing.get_args(base):
+            return None
+        options = [a for a in typing.get_args(base) if a is not type(None)]
+        if len(options) != 1:
+            raise TypeError(f"config key {name!r}: unions other than `T | None` are not supported")
+        return _coerce(name, value, typing.Annotated[(options[0], *markers)] if markers else options[0], expected)
+    if value is None:
+        raise fail("leave the key out to keep its default")
+    if base is bool:
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            value = value.lower() == "true"
+        if not isinstance(value, bool):
+            raise fail("not true or false")
+    elif base is int:
+        if isinstance(value, str):
+            try:
+                value = int(value.strip())
+            except ValueError:
+                raise fail("not an integer") from None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise fail("not an integer")
+    elif base is float:
+        if isinstance(value, str):
+            try:
+                value = float(value.strip())
+            except ValueError:
+                raise fail("not a number") from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise fail("not a number")
+        value = float(value)
+        if not math.isfinite(value):
+            raise fail("not finite")
+    elif base is str:
+        if not isinstance(value, str):
+            raise fail("not a string")
+    elif origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise fail("not a list (pass a JSON list such as [0, 1])")
+        args = typing.get_args(base)
+        if len(args) == 2 and args[1] is Ellipsis:
+            value = tuple(_coerce(f"{name}[{i}]", v, args[0]) for i, v in enumerate(value))
+        elif len(value) != len(args):
+            raise fail(f"{len(value)} values, not {len(args)}")
+        else:
+            value = tuple(_coerce(f"{name}[{i}]", v, a) for i, (v, a) in enumerate(zip(value, args)))
+    else:
+        raise TypeError(f"config key {name!r}: unsupported field type {base!r}")
+    for marker in markers:
+        if not marker.allows(value):
+            raise fail()
     return value
 
 
@@ -46,25 +134,40 @@ def parse_value(text: str):
         return text
 
 
+def unknown_key_message(key: str, known: list[str], where: str, what: str = "config key") -> str:
+    """"unknown config key 'epoch' in overrides; did you mean 'epochs'? (keys: ...)" (difflib's close matches)."""
+    close = difflib.get_close_matches(key, known, n=3)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return f"unknown {what} {key!r} in {where}{hint} (keys: {', '.join(sorted(known))})"
+
+
+def field_types(config_cls: type) -> dict[str, Any]:
+    """Each field's annotation with its ``Annotated`` markers kept."""
+    return typing.get_type_hints(config_cls, include_extras=True)
+
+
 def resolve(config_cls: type, profiles: dict[str, dict[str, Any]], profile: str,
             overrides: dict[str, Any] | None = None):
     """Build ``config_cls`` from its defaults, then ``profiles[profile]``, then ``overrides``.
 
-    Raises KeyError for an unknown profile or an unknown key (naming it and the valid keys).
+    Every value, defaults included, is checked against its field's type and ``Range``/``OneOf`` markers.
+    Raises KeyError for an unknown profile or key (with close matches and the valid keys) and ValueError
+    for a value of the wrong type or out of range (naming the key, the layer and the allowed values).
     """
     if profile not in profiles:
         raise KeyError(f"unknown profile {profile!r}; this chapter has {sorted(profiles)}")
-    hints = typing.get_type_hints(config_cls)
-    fields = {f.name for f in dataclasses.fields(config_cls)}
+    hints = field_types(config_cls)
+    defaults = {f.name: f.default for f in dataclasses.fields(config_cls) if f.default is not dataclasses.MISSING}
     values: dict[str, Any] = {}
-    for source, layer in ((f"profile {profile!r}", profiles[profile]), ("overrides", overrides or {})):
-        unknown = sorted(set(layer) - fields)
-        if unknown:
-            raise KeyError(f"unknown config key(s) {unknown} in {source}; valid keys: {sorted(fields)}")
+    for source, layer in (("defaults", defaults), (f"profile {profile!r}", profiles[profile]),
+                          ("overrides", overrides or {})):
         for key, value in layer.items():
-            if value is None:
-                continue
-            values[key] = _coerce(key, value, hints[key])
+            if key not in hints:
+                raise KeyError(unknown_key_message(key, list(hints), source))
+            try:
+                values[key] = _coerce(key, value, hints[key])
+            except ValueError as err:
+                raise ValueError(f"{err} (from {source})") from None
     return config_cls(**values)
 
 

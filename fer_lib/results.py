@@ -1,4 +1,9 @@
-"""Results files: one JSON per executed chapter, ``results/<profile>/<chapter>.json``, written atomically.
+"""Results files: one JSON per executed chapter, ``results/<run>/<chapter>.json``, written atomically.
+
+``<run>`` is the profile for a plain profile run, and its own folder for a run with overrides (named by
+the runner's ``--name`` or by a short hash of the overrides: :func:`run_name`), so a run with ``-p epochs 5``
+never replaces the ``default`` results. The file's fields are documented in the README ("Results files");
+``schema_version`` changes when they do.
 
 A chapter opens a :class:`Run`, times its stages, adds tables (lists of row dicts) and metrics, and
 saves. The book renders its comparison tables from these files and from the published numbers in
@@ -9,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import hashlib
 import json
 import math
 import os
@@ -19,23 +25,50 @@ from typing import Any, Iterable
 import numpy as np
 
 from fer_lib.atomic import atomic_write
-from fer_lib.runtime import REPO_ROOT
+from fer_lib.config import PROFILE_NAMES
+from fer_lib.runtime import project_root
 
 PAPERS_DIR = Path(__file__).resolve().parent / "papers"
+SCHEMA_VERSION = 1
+#: Set by the runner in the kernel: the run folder its ``--name`` or its parameters chose.
+RUN_NAME_VARIABLE = "FER_RUN_NAME"
+
+
+def _project_folder(variable: str, name: str) -> Path:
+    """``$variable`` if set, else ``<project>/<name>`` (the book holding the working directory, else the
+    working directory itself): never inside the checkout an editable install points to."""
+    if os.environ.get(variable):
+        return Path(os.environ[variable])
+    return (project_root() or Path.cwd()) / name
 
 
 def results_root() -> Path:
-    """Where results files live: ``$FER_RESULTS_DIR`` or ``<repo>/results``."""
-    return Path(os.environ.get("FER_RESULTS_DIR", REPO_ROOT / "results"))
+    """Where results files live: ``$FER_RESULTS_DIR`` or ``<project>/results``."""
+    return _project_folder("FER_RESULTS_DIR", "results")
 
 
 def checkpoints_root() -> Path:
-    """Where chapters keep training checkpoints: ``$FER_CHECKPOINT_DIR`` or ``<repo>/checkpoints``."""
-    return Path(os.environ.get("FER_CHECKPOINT_DIR", REPO_ROOT / "checkpoints"))
+    """Where chapters keep training checkpoints: ``$FER_CHECKPOINT_DIR`` or ``<project>/checkpoints``."""
+    return _project_folder("FER_CHECKPOINT_DIR", "checkpoints")
 
 
-def results_path(chapter: str, profile: str, root: Path | None = None) -> Path:
-    return (root or results_root()) / profile / f"{chapter}.json"
+def cache_root() -> Path:
+    """Where rendered data are cached: ``$FER_CACHE_DIR`` or ``<project>/.cache``."""
+    return _project_folder("FER_CACHE_DIR", ".cache")
+
+
+def run_name(profile: str, overrides: dict | None = None) -> str:
+    """The run folder of ``profile`` with ``overrides``: the profile itself without overrides, else
+    ``<profile>-<8 hex digits of the overrides' SHA-256>`` (sorted JSON), e.g. ``smoke-3f2a9c1d``."""
+    if not overrides:
+        return profile
+    text = json.dumps(overrides, sort_keys=True, default=str)
+    return f"{profile}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+
+
+def results_path(chapter: str, run: str, root: Path | None = None) -> Path:
+    """``<root>/<run>/<chapter>.json`` (``run``: a profile or a run folder name, see :func:`run_name`)."""
+    return (root or results_root()) / run / f"{chapter}.json"
 
 
 def _jsonable(value: Any) -> Any:
@@ -58,9 +91,13 @@ def _jsonable(value: Any) -> Any:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (see :mod:`fer_lib.atomic`)."""
-    with atomic_write(path, "w") as handle:
-        handle.write(text)
+    """Write ``text`` to ``path`` atomically (see :mod:`fer_lib.atomic`); an OS error (disk full, read-only
+    folder) names ``path``."""
+    try:
+        with atomic_write(path, "w") as handle:
+            handle.write(text)
+    except OSError as err:
+        raise OSError(err.errno, f"{err.strerror or err} (writing {path})", str(path)) from err
 
 
 def atomic_write_json(path: Path, payload: dict) -> None:
@@ -70,6 +107,8 @@ def atomic_write_json(path: Path, payload: dict) -> None:
 class Run:
     """Collects one chapter execution's tables, metrics, config, seeds and timings, then saves them.
 
+    ``name`` is the run folder (default: the profile).
+
     >>> run = Run("data", "smoke", config={"seed": 0}, seeds=[0], data="synthetic (embedded)", device="cpu")
     >>> with run.stage("render"): ...
     >>> run.add_table("probe", [{"target": "identity", "accuracy": 0.9}])
@@ -77,11 +116,16 @@ class Run:
     """
 
     def __init__(self, chapter: str, profile: str, config: dict, seeds: Iterable[int], data: str,
-                 device: str, environment: dict | None = None):
+                 device: str, environment: dict | None = None, name: str | None = None,
+                 overrides: dict | None = None):
         self.chapter, self.profile, self.data, self.device = chapter, profile, data, device
+        self.name = name or profile
         self.payload: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
             "chapter": chapter,
             "profile": profile,
+            "run": self.name,
+            "overrides": dict(overrides or {}),
             "data": data,
             "device": device,
             "seeds": list(seeds),
@@ -125,16 +169,19 @@ class Run:
     def save(self, root: Path | None = None) -> Path:
         self.payload["finished"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
         self.payload["wall_s"] = round(time.perf_counter() - self._t0, 3)
-        path = results_path(self.chapter, self.profile, root)
+        path = results_path(self.chapter, self.name, root)
         atomic_write_json(path, self.payload)
         return path
 
 
-def load_results(chapter: str, profile: str, root: Path | None = None) -> dict:
-    """Read a results file back; a missing one names the command that makes it."""
-    path = results_path(chapter, profile, root)
+def load_results(chapter: str, run: str, root: Path | None = None) -> dict:
+    """Read a results file back (``run``: a profile or a run folder); a missing one names the command that
+    makes it."""
+    path = results_path(chapter, run, root)
     if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist: run `python -m fer_lib.runner run --profile {profile} {chapter}`")
+        how = (f"`fer-book run --profile {run} {chapter}`" if run in PROFILE_NAMES else
+               f"the chapter with the -p values (or --name) of run {run!r}")
+        raise FileNotFoundError(f"{path} does not exist: run {how}")
     return json.loads(path.read_text())
 
 
@@ -186,7 +233,8 @@ def start_run(chapter: str, profile: str, device: str = "auto", overrides: dict 
 
     The experiment's ``Config`` must have ``seeds: tuple[int, ...]`` and ``dataset: str`` fields
     (``dataset`` names the data the numbers come from, e.g. ``"synthetic"`` or ``"AffectNet"``).
-    The resolved config is on ``run.cfg`` and the torch device on ``run.torch_device``.
+    The resolved config is on ``run.cfg`` and the torch device on ``run.torch_device``; the results go to
+    the run folder ``run.name`` (the runner's, else :func:`run_name` of ``profile`` and ``overrides``).
     """
     from fer_lib.config import as_dict, chapter_config
     from fer_lib.runtime import environment_info, pick_device
@@ -194,8 +242,9 @@ def start_run(chapter: str, profile: str, device: str = "auto", overrides: dict 
     cfg = chapter_config(chapter, profile, overrides)
     torch_device = pick_device(device)
     env = environment_info(torch_device)
+    name = os.environ.get(RUN_NAME_VARIABLE) or run_name(profile, overrides)
     run = Run(chapter, profile, config=as_dict(cfg), seeds=cfg.seeds, data=cfg.dataset,
-              device=env["device_name"], environment=env)
+              device=env["device_name"], environment=env, name=name, overrides=overrides)
     run.cfg = cfg
     run.torch_device = torch_device
     return run

@@ -16,17 +16,41 @@ import torch
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+#: Files beside the library whose content can change a number: the pins and the lock of the environment,
+#: and the media wheels whose videos and model the faces chapter reads.
+ENVIRONMENT_FILES = ("requirements.txt", "requirements.lock", "requirements-media.txt")
+
+
+def library_files(lib_dir: Path) -> list[Path]:
+    """Every file a chapter can read from the library (code, published tables, any data), sorted by path;
+    caches (``__pycache__``) and hidden files (editor and checkpoint litter) are left out."""
+    return sorted(p for p in lib_dir.rglob("*") if p.is_file()
+                  and not any(part == "__pycache__" or part.startswith(".") for part in p.relative_to(lib_dir).parts))
+
+
 def code_digest(lib_dir: Path = REPO_ROOT / "fer_lib") -> str:
-    """SHA-256 of the library's code (every ``fer_lib/**/*.py``, path and bytes) and ``requirements.txt``:
-    what the runner's cache key and the chapters' checkpoint folders depend on."""
+    """SHA-256 of every library file (path and bytes, :func:`library_files`) and of the
+    :data:`ENVIRONMENT_FILES` beside the library: what the runner's cache key and the chapters' checkpoint
+    folders depend on (editing ``papers/<chapter>.json`` re-runs the chapter)."""
     digest = hashlib.sha256()
-    for path in sorted(lib_dir.rglob("*.py")):
-        digest.update(str(path.relative_to(lib_dir)).encode())
+    for path in library_files(lib_dir):
+        digest.update(str(path.relative_to(lib_dir).as_posix()).encode() + b"\0")
         digest.update(path.read_bytes())
-    requirements = REPO_ROOT / "requirements.txt"
-    if requirements.exists():
-        digest.update(requirements.read_bytes())
+    for name in ENVIRONMENT_FILES:
+        if (lib_dir.parent / name).exists():
+            digest.update(name.encode() + b"\0" + (lib_dir.parent / name).read_bytes())
     return digest.hexdigest()
+
+
+def project_root(start: Path | None = None) -> Path | None:
+    """The book project that holds ``start`` (default: the working directory): the nearest folder, itself or
+    above, with a ``_toc.yml`` and a ``book/`` folder; None outside any. Results, checkpoints and caches
+    land there, whichever checkout the library was installed from."""
+    start = (start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / "_toc.yml").is_file() and (folder / "book").is_dir():
+            return folder
+    return None
 
 
 def seed_everything(seed: int) -> torch.Generator:

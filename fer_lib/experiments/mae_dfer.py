@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
+
+from fer_lib.experiments.ranges import NonNegFloat, NonNegInt, PosFloat, PosInt, Range, Seeds
 
 
 @dataclass(frozen=True)
@@ -10,55 +13,55 @@ class Config:
     """Defaults = MAE-DFER (Sun et al., ACM MM 2023) on DFEW; the `full` profile keeps them."""
 
     dataset: str = "synthetic"
-    seeds: tuple[int, ...] = (0, 1, 2)
+    seeds: Seeds = (0, 1, 2)
     # data: 16 frames at 160², sampling rate 4; synthetic clips are clip_frames long (test views sample them)
-    frames: int = 16
-    image_size: int = 160
-    stride: int = 4
-    clip_frames: int = 64
-    num_classes: int = 7
-    n_identities: int = 60           # labelled DFEW-like synthetic set (identity-disjoint splits)
-    clips_per_identity: int = 4
-    pre_identities: int = 100        # unlabelled VoxCeleb2-like synthetic pool (other people)
-    pre_clips_per_identity: int = 4
+    frames: PosInt = 16
+    image_size: PosInt = 160
+    stride: PosInt = 4
+    clip_frames: PosInt = 64
+    num_classes: Annotated[int, Range(2)] = 7
+    n_identities: PosInt = 60        # labelled DFEW-like synthetic set (identity-disjoint splits)
+    clips_per_identity: PosInt = 4
+    pre_identities: PosInt = 100     # unlabelled VoxCeleb2-like synthetic pool (other people)
+    pre_clips_per_identity: PosInt = 4
     # tokens and encoders
-    tubelet: int = 2
-    patch: int = 16
-    dim: int = 512                   # LGI-Former (and VideoMamba) width / depth / heads
-    depth: int = 16
-    heads: int = 8
-    region: tuple[int, int, int] = (2, 5, 10)
-    vit_dim: int = 768               # VideoMAE ViT-B as the paper compares it
-    vit_depth: int = 12
-    vit_heads: int = 12
+    tubelet: PosInt = 2
+    patch: PosInt = 16
+    dim: PosInt = 512                # LGI-Former (and VideoMamba) width / depth / heads
+    depth: PosInt = 16
+    heads: PosInt = 8
+    region: tuple[PosInt, PosInt, PosInt] = (2, 5, 10)
+    vit_dim: PosInt = 768            # VideoMAE ViT-B as the paper compares it
+    vit_depth: PosInt = 12
+    vit_heads: PosInt = 12
     # pretraining (masked appearance + motion)
-    mask_ratio: float = 0.9
-    mask_window: tuple[int, int] = (5, 10)
-    motion_weight: float = 0.5
-    decoder_dim: int = 384
-    decoder_depth: int = 4
-    decoder_heads: int = 6
-    pre_lr: float = 3e-4             # per 256 clips (linear scaling)
-    pre_min_lr: float = 1e-5
-    pre_batch: int = 32
-    pre_epochs: int = 50             # of a 100-epoch cosine in the code; the released checkpoint is epoch 49
+    mask_ratio: Annotated[float, Range(0, 1, hi_open=True)] = 0.9
+    mask_window: tuple[PosInt, PosInt] = (5, 10)
+    motion_weight: NonNegFloat = 0.5
+    decoder_dim: PosInt = 384
+    decoder_depth: PosInt = 4
+    decoder_heads: PosInt = 6
+    pre_lr: PosFloat = 3e-4          # per 256 clips (linear scaling)
+    pre_min_lr: NonNegFloat = 1e-5
+    pre_batch: PosInt = 32
+    pre_epochs: PosInt = 50          # of a 100-epoch cosine in the code; the released checkpoint is epoch 49
     # fine-tuning
-    ft_lr: float = 1e-3              # per 256 clips
-    ft_min_lr: float = 1e-6
-    ft_batch: int = 32
-    ft_epochs: int = 100
-    warmup_epochs: int = 5
-    weight_decay: float = 0.05
-    layer_decay: float = 0.75
-    drop_path: float = 0.1
-    mixup: float = 0.8
-    cutmix: float = 1.0
-    smoothing: float = 0.1
+    ft_lr: PosFloat = 1e-3           # per 256 clips
+    ft_min_lr: NonNegFloat = 1e-6
+    ft_batch: PosInt = 32
+    ft_epochs: PosInt = 100
+    warmup_epochs: NonNegInt = 5
+    weight_decay: NonNegFloat = 0.05
+    layer_decay: Annotated[float, Range(0, 1, lo_open=True)] = 0.75
+    drop_path: Annotated[float, Range(0, 1, hi_open=True)] = 0.1
+    mixup: NonNegFloat = 0.8
+    cutmix: NonNegFloat = 1.0
+    smoothing: Annotated[float, Range(0, 1, hi_open=True)] = 0.1
     grad_clip: float = 0.0           # the code clips nothing by default (None); <= 0 = off (engine.fit)
     batch_norm_features: bool = False  # pooled features -> LayerNorm (the paper) or BatchNorm without affine
-    test_temporal: int = 2
-    test_spatial: int = 2
-    gaze_alpha: float = 1.0          # weight of CE in α·CE + L1(gaze) (the seed text's combine_loss_alpha)
+    test_temporal: PosInt = 2
+    test_spatial: PosInt = 2
+    gaze_alpha: NonNegFloat = 1.0    # weight of CE in α·CE + L1(gaze) (the seed text's combine_loss_alpha)
 
 
 # Small profiles: 64² frames with the paper's 16×16 patches; clips of clip_frames=16 frames whose one expression

@@ -9,11 +9,14 @@ class-balanced "balanced" domain's apex frames for AffectNet's (balanced) valida
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
+
+from fer_lib.experiments.ranges import Fraction, NonNegFloat, NonNegInt, OneOf, PosFloat, PosInt, Prob, Range, Seeds
 
 
 @dataclass(frozen=True)
 class Config:
-    dataset: str = "synthetic"            # "real": the paths below (methods/ssl_fer_real.py)
+    dataset: Annotated[str, OneOf("synthetic", "real")] = "synthetic"  # "real": the paths below (methods/ssl_fer_real.py)
     # real data, dataset="real" (the published formats, data/formats/): VoxCeleb1 face tracks + the authors'
     # frame index to pretrain, AffectNet's CSVs to evaluate, scikit-learn's LFW folder for identity
     vox_index: str = ""                   # vox1_frames.txt: idx,path,start_frame,end_frame,n_frames
@@ -22,72 +25,72 @@ class Config:
     affectnet_val_csv: str = ""
     affectnet_images: str = ""
     lfw_home: str = ""                    # data_home holding lfw_home/ (optional: no identity columns without)
-    lfw_min_faces: int = 200              # the authors' LFW.py: people with >= 200 images (two people)
-    seeds: tuple[int, ...] = (0, 1, 2)
+    lfw_min_faces: PosInt = 200           # the authors' LFW.py: people with >= 200 images (two people)
+    seeds: Seeds = (0, 1, 2)
     # data: pretraining pool (VoxCeleb1 stand-in) and evaluation set (AffectNet stand-in)
     pretrain_domain: str = "vox"
     eval_domain: str = "balanced"         # AffectNet's validation set is class-balanced
-    data_seed: int = 0
-    size: int = 64                        # rendered frame size (VoxCeleb faces: 224 px)
-    n_identities: int = 60
-    clips_per_identity: int = 4
-    frames_per_clip: int = 32
+    data_seed: NonNegInt = 0
+    size: PosInt = 64                     # rendered frame size (VoxCeleb faces: 224 px)
+    n_identities: PosInt = 60
+    clips_per_identity: PosInt = 4
+    frames_per_clip: PosInt = 32
     # evaluation set: stills (1-frame clips sit at the apex), as AffectNet is; one expression per still, so
     # the probe sees many people rather than many near-identical frames of a few (ours)
-    eval_identities: int = 1500
-    eval_clips_per_identity: int = 2
-    eval_frames_per_clip: int = 1
-    eval_test_fraction: float = 0.5       # identity-disjoint halves: probe train / probe test
-    eval_frame_step: int = 4              # video evaluation sets: neutral clips' every 4th frame (else apex frames)
-    identity_frame_step: int = 4          # identity leakage: every 4th frame of held-out pretraining people
+    eval_identities: PosInt = 1500
+    eval_clips_per_identity: PosInt = 2
+    eval_frames_per_clip: PosInt = 1
+    eval_test_fraction: Fraction = 0.5    # identity-disjoint halves: probe train / probe test
+    eval_frame_step: PosInt = 4           # video evaluation sets: neutral clips' every 4th frame (else apex frames)
+    identity_frame_step: PosInt = 4       # identity leakage: every 4th frame of held-out pretraining people
     # model: ResNet-50 from scratch, MLP 2048-2048-128 (paper)
-    depth: int = 50
-    width: int = 64
-    stem_stride: int = 4
-    view_size: int = 112                  # Resize(128) -> RandomCrop(112)
-    view_crop_scale: float = (112 / 128) ** 2
-    proj_hidden: int = 2048
-    proj_dim: int = 128
-    temperature: float = 0.07
+    depth: Annotated[int, OneOf(10, 18, 34, 50, 101)] = 50
+    width: PosInt = 64
+    stem_stride: PosInt = 4
+    view_size: PosInt = 112               # Resize(128) -> RandomCrop(112)
+    view_crop_scale: Annotated[float, Range(0, 1, lo_open=True)] = (112 / 128) ** 2
+    proj_hidden: PosInt = 2048
+    proj_dim: PosInt = 128
+    temperature: PosFloat = 0.07
     # optimisation: Adam 3e-4, wd 1e-4, 128 tuples = 512 images per step, 300 epochs (maskclr)
-    lr: float = 3e-4                      # the embedded profiles train ~100 steps: 1e-3 there (ours)
-    weight_decay: float = 1e-4
-    views_per_step: int = 512             # every row sees the same number of images per step
-    num_workers: int = 0                  # data-loading processes (real data: JPEG decoding, dlib)
-    checkpoint_every: int = 500           # steps between checkpoints (and one at the end of every row)
-    epochs: int = 300                     # counted in 4-image tuples per clip (the paper's epoch); same steps for all rows
+    lr: PosFloat = 3e-4                   # the embedded profiles train ~100 steps: 1e-3 there (ours)
+    weight_decay: NonNegFloat = 1e-4
+    views_per_step: PosInt = 512          # every row sees the same number of images per step
+    num_workers: NonNegInt = 0            # data-loading processes (real data: JPEG decoding, dlib)
+    checkpoint_every: PosInt = 500        # steps between checkpoints (and one at the end of every row)
+    epochs: PosInt = 300                  # counted in 4-image tuples per clip (the paper's epoch); same steps for all rows
     # strategies
-    time_offsets: tuple[int, ...] = (2, 3, 4, 5, 6)     # frames at 25/6 fps
-    offset_weights: tuple[float, ...] = (5, 4, 3, 2, 1)  # distr_mode c
-    hard_negative_gap: int = 12
+    time_offsets: tuple[PosInt, ...] = (2, 3, 4, 5, 6)  # frames at 25/6 fps
+    offset_weights: tuple[NonNegFloat, ...] = (5, 4, 3, 2, 1)  # distr_mode c
+    hard_negative_gap: PosInt = 12
     fixed_tuples: bool = False            # authors: one tuple per clip fixed at start (True)
-    face_swap_p: float = 0.8
-    swap_feather: int = 0                 # authors commented Earl's feathering out: hard mask
+    face_swap_p: Prob = 0.8
+    swap_feather: NonNegInt = 0           # authors commented Earl's feathering out: hard mask
     donor_other_identity: bool = True     # authors: any random clip (may be the same person)
-    fn_weight: float = 0.8
+    fn_weight: NonNegFloat = 0.8
     fn_threshold: float = -1.0            # < 0: top-1 per anchor (authors' active code); else G > threshold
     fn_exclude_same_clip: bool = False
-    cutmix_p: float = 0.5                 # ours: the README's CutMix row has no code
-    landmark_mask_p: float = 0.0          # authors' view pipeline: 0.8 on every image; no table row names it
-    landmark_margin: float = 10.0         # px at 224-px faces (scaled to `size`)
-    descriptor_crop: int = 64
-    eye_margin: float = 10.0              # px at 224-px faces (scaled to `size`)
+    cutmix_p: Prob = 0.5                 # ours: the README's CutMix row has no code
+    landmark_mask_p: Prob = 0.0          # authors' view pipeline: 0.8 on every image; no table row names it
+    landmark_margin: NonNegFloat = 10.0   # px at 224-px faces (scaled to `size`)
+    descriptor_crop: PosInt = 64
+    eye_margin: NonNegFloat = 10.0        # px at 224-px faces (scaled to `size`)
     # baselines (the repository gives no settings: MoCo-v2's and BYOL's own)
-    moco_queue: int = 65536
-    moco_temperature: float = 0.2
-    moco_momentum: float = 0.999
-    byol_hidden: int = 4096
-    byol_dim: int = 256
-    byol_momentum: float = 0.996
+    moco_queue: PosInt = 65536
+    moco_temperature: PosFloat = 0.2
+    moco_momentum: Prob = 0.999
+    byol_hidden: PosInt = 4096
+    byol_dim: PosInt = 256
+    byol_momentum: Prob = 0.996
     # evaluation: "linear" = linear probe on frozen features (the paper's intent); "finetune" = the authors'
     # downstream code (whole encoder + MLP head, Adam 1e-4, wd 5e-4, batch 64, cosine, Balanced-Softmax CE)
-    eval_protocol: str = "linear"
-    probe_epochs: int = 50
-    probe_lr: float = 1e-2
-    finetune_epochs: int = 20
-    mechanism_tuples: int = 256
-    swap_oracle_pairs: int = 32
-    tsne_points: int = 600
+    eval_protocol: Annotated[str, OneOf("linear", "finetune")] = "linear"
+    probe_epochs: PosInt = 50
+    probe_lr: PosFloat = 1e-2
+    finetune_epochs: PosInt = 20
+    mechanism_tuples: PosInt = 256
+    swap_oracle_pairs: PosInt = 32
+    tsne_points: PosInt = 600
 
 
 PROFILES = {

@@ -95,7 +95,7 @@ def test_missing_paths_are_listed(tmp_path):
     cfg = resolve(E.Config, E.PROFILES, "smoke", {"dataset": "real", "vox_index": str(tmp_path / "none.txt")})
     with pytest.raises(FileNotFoundError, match=r"vox_index=.*none.txt does not exist; vox_root is not set"):
         P.load_data(cfg)
-    with pytest.raises(ValueError, match="'synthetic' or 'real'"):
+    with pytest.raises(ValueError, match="'dataset': got 'affectnet'; must be str, one of 'synthetic', 'real'"):
         P.load_data(resolve(E.Config, E.PROFILES, "smoke", {"dataset": "affectnet"}))
 
 
