@@ -26,7 +26,7 @@ from fer_lib.config import chapter_config, parse_value
 from fer_lib.engine.trainer import fit
 from fer_lib.experiments.ssl_fer import ROWS
 from fer_lib.losses.contrastive import cosine_similarity_matrix, info_nce, pair_masks
-from fer_lib.methods import ssl_fer_protocol as protocol
+from fer_lib.protocols import ssl_fer as protocol
 from fer_lib.runtime import autocast, device_description, pick_device
 
 

@@ -41,11 +41,11 @@ from fer_lib.faces.swap import swap_faces
 from fer_lib.faces.swap_oracle import mean_errors, swap_errors
 from fer_lib.methods.byol import BYOL
 from fer_lib.methods.moco import MoCo
-from fer_lib.methods.probe import (FineTuneClassifier, ProbeResult, fine_tune, identity_leakage_probe, linear_probe,
+from fer_lib.protocols.probes import (FineTuneClassifier, ProbeResult, fine_tune, identity_leakage_probe, linear_probe,
                                    ridge_probe)
-from fer_lib.methods import ssl_fer_real as real
+from fer_lib.protocols import ssl_fer_real as real
 from fer_lib.methods.ssl_fer import SSLFER, Strategies
-from fer_lib.methods.ssl_fer_batch import TupleCollate
+from fer_lib.data.tuple_collate import TupleCollate
 from fer_lib.metrics.classification import confusion
 from fer_lib.metrics.mechanism import false_negative_precision, tuple_label_checks
 from fer_lib.models.resnet import ResNetBackbone
@@ -193,7 +193,7 @@ def pretrain(row: dict, cfg, data: SSLFERData, seed: int, device,
 
     With ``checkpoint_root`` the run checkpoints every ``cfg.checkpoint_every`` steps and at the end into
     :func:`checkpoint_dir` and resumes from there: an interrupted chapter continues, and a row already trained
-    (by an earlier execution, or under torchrun by :mod:`fer_lib.methods.ssl_fer_train`) is loaded, not
+    (by an earlier execution, or under torchrun by :mod:`fer_lib.protocols.ssl_fer_train`) is loaded, not
     retrained. Under torchrun each process takes 1/world of the step's images.
     """
     steps = total_steps(cfg, data)
@@ -290,7 +290,7 @@ def map_frames(cfg, data: SSLFERData) -> tuple[object, tuple[str, ...], tuple[st
 def finetune_expression(backbone: nn.Module, cfg, train_set, test_set, class_counts: np.ndarray, seed: int,
                         device) -> ProbeResult:
     """The authors' downstream protocol on a copy of the encoder (the frozen probes keep the original):
-    :class:`~fer_lib.methods.probe.FineTuneClassifier` with their MLP head and Balanced-Softmax CE, trained for
+    :class:`~fer_lib.protocols.probes.FineTuneClassifier` with their MLP head and Balanced-Softmax CE, trained for
     ``cfg.finetune_epochs`` with their optimiser; the last epoch is tested (no separate validation split here)."""
     torch.manual_seed(seed)
     model = FineTuneClassifier(copy.deepcopy(backbone), backbone.feature_dim, len(class_counts),

@@ -115,7 +115,7 @@ def descriptors(images: torch.Tensor, landmarks: torch.Tensor, crop_size: int, e
 class RealTupleCollate:
     """``collate_fn`` for :class:`fer_lib.data.formats.voxceleb.VoxTupleDataset` items -> SSLFER's batch.
 
-    The real-data counterpart of :class:`fer_lib.methods.ssl_fer_batch.TupleCollate`: landmarks from dlib
+    The real-data counterpart of :class:`fer_lib.data.tuple_collate.TupleCollate`: landmarks from dlib
     (only with ``landmarks=True``: FaceSwap, MaskFN or LandmarkMask on), descriptors from those landmarks
     (``descriptor_crop`` > 0), and a donor frame of another identity, drawn from ``(seed, clip, t...)``.
     """
@@ -189,11 +189,11 @@ def affectnet_sets(cfg) -> tuple[AffectNetImages, AffectNetImages]:
 
 def lfw_identity(embed_fn, cfg, seed: int) -> dict:
     """LFW: the authors' 1-NN identification (people with >= ``lfw_min_faces`` images, 70/30 split) through
-    :func:`fer_lib.methods.probe.identity_leakage_probe`, and standard pair verification (pairs.txt, 10 folds).
+    :func:`fer_lib.protocols.probes.identity_leakage_probe`, and standard pair verification (pairs.txt, 10 folds).
 
     embed_fn: dataset -> features [N, D]. Lower identification accuracy = less identity in the embedding.
     """
-    from fer_lib.methods.probe import identity_leakage_probe
+    from fer_lib.protocols.probes import identity_leakage_probe
 
     images, target, _ = lfw_people(cfg.lfw_home, min_faces_per_person=cfg.lfw_min_faces, color=True)
     leak = identity_leakage_probe(embed_fn(ImageArray(images, cfg.view_size)), target, test_fraction=0.3, seed=seed)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fer_lib.methods.abaw6_pipeline import K, claim_verdict, class_distribution, pseudo_label_track, summarise
+from fer_lib.protocols.abaw6 import K, claim_verdict, class_distribution, pseudo_label_track, summarise
 
 
 def _entry(step, true, hit, frac):

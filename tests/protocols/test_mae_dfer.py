@@ -4,7 +4,7 @@ import torch
 
 from fer_lib.config import resolve
 from fer_lib.experiments import mae_dfer as exp
-from fer_lib.methods.mae_dfer_pipeline import evaluate, finetune, pretrain
+from fer_lib.protocols.mae_dfer import evaluate, finetune, pretrain
 
 
 def clips(n, t, seed, size=64):

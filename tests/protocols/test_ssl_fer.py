@@ -5,7 +5,7 @@ import pytest
 
 from fer_lib.config import resolve
 from fer_lib.experiments import ssl_fer as E
-from fer_lib.methods import ssl_fer_protocol as P
+from fer_lib.protocols import ssl_fer as P
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,8 @@ from fer_lib.data.synth import SynthConfig, load_synth
 from fer_lib.experiments import ssl_fer as E
 from fer_lib.faces.detect import detect_one
 from fer_lib.faces.landmarks import predict
-from fer_lib.methods import ssl_fer_protocol as P
-from fer_lib.methods import ssl_fer_real as R
+from fer_lib.protocols import ssl_fer as P
+from fer_lib.protocols import ssl_fer_real as R
 
 FRAMES = 20
 

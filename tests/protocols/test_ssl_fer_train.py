@@ -5,8 +5,8 @@ import torch
 
 from fer_lib.config import resolve
 from fer_lib.experiments import ssl_fer as E
-from fer_lib.methods import ssl_fer_protocol as P
-from fer_lib.methods import ssl_fer_train
+from fer_lib.protocols import ssl_fer as P
+from fer_lib.protocols import ssl_fer_train
 
 ROW = next(r for r in E.ROWS if r["name"] == "TimeAug+HardNeg+MaskFN")
 
