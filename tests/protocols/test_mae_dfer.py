@@ -32,4 +32,4 @@ def test_profiles_resolve_and_rows_are_consistent():
         grid = (cfg.frames // cfg.tubelet, cfg.image_size // cfg.patch, cfg.image_size // cfg.patch)
         assert all(g % r == 0 for g, r in zip(grid, cfg.region))
         assert grid[1] % cfg.mask_window[0] == 0 and grid[2] % cfg.mask_window[1] == 0
-    assert {r["encoder"] for r in exp.ROWS} <= {"lgi_former", "vit", "video_mamba"}
+    assert {r.encoder for r in exp.ROWS} <= {"lgi_former", "vit", "video_mamba"}
