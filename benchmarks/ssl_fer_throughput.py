@@ -90,7 +90,7 @@ def main(argv=None) -> None:
     overrides = {k: parse_value(v) for k, v in args.p}
     cfg = chapter_config("ssl_fer", args.profile, overrides)
     device = pick_device(args.device)
-    row = next(r for r in ROWS if r["name"] == args.row)
+    row = next(r for r in ROWS if r.row == args.row)
     data = protocol.load_data(cfg)
     ds, collate, per_step = protocol.tuple_dataset(row, cfg, data, seed=0)
     batch = (collate or torch.utils.data.default_collate)([ds[i] for i in range(per_step)])

@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="a config override, as for the runner")
     args = parser.parse_args(argv)
     cfg = chapter_config("ssl_fer", args.profile, {k: parse_value(v) for k, v in args.parameter})
-    trainable = {r["name"]: r for r in ROWS if r.get("rerun", True)}
+    trainable = {r.row: r for r in ROWS if r.rerun}
     unknown = sorted(set(args.rows or ()) - set(trainable))
     if unknown:
         parser.error(f"unknown rows {unknown}; rows: {sorted(trainable)}")
