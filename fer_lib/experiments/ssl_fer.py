@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Config:
-    dataset: str = "synthetic"            # "real": the paths below (methods/ssl_fer_real.py)
+    dataset: str = "synthetic"            # "real": the paths below (protocols/ssl_fer_real.py)
     # real data, dataset="real" (the published formats, data/formats/): VoxCeleb1 face tracks + the authors'
     # frame index to pretrain, AffectNet's CSVs to evaluate, scikit-learn's LFW folder for identity
     vox_index: str = ""                   # vox1_frames.txt: idx,path,start_frame,end_frame,n_frames
