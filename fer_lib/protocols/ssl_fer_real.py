@@ -28,6 +28,7 @@ from fer_lib.data.formats.frame_folder import read_rgb
 from fer_lib.data.formats.lfw import lfw_pairs, lfw_people
 from fer_lib.data.formats.voxceleb import VoxClip
 from fer_lib.data.synth import cache_root
+from fer_lib.data.tuple_collate import TUPLE_ORDER
 from fer_lib.faces.crops import mouth_eye_crops
 from fer_lib.faces.descriptor import describe
 from fer_lib.faces.detect import FaceCountError, detect_one
@@ -37,7 +38,6 @@ from fer_lib.metrics.identity import cosine_scores, verification
 #: the config keys each part of the real-data path needs
 PRETRAIN_KEYS = ("vox_index", "vox_root")
 EVAL_KEYS = ("affectnet_train_csv", "affectnet_val_csv", "affectnet_images")
-TUPLE_ORDER = ("anchor", "positive", "neg_anchor", "neg_positive")
 
 
 def check_paths(cfg) -> None:
