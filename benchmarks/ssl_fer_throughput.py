@@ -26,7 +26,7 @@ from fer_lib.config import chapter_config, parse_value
 from fer_lib.engine.trainer import fit
 from fer_lib.experiments.ssl_fer import ROWS
 from fer_lib.losses.contrastive import cosine_similarity_matrix, info_nce, pair_masks
-from fer_lib.methods import ssl_fer_protocol as protocol
+from fer_lib.protocols import ssl_fer as protocol
 from fer_lib.runtime import autocast, device_description, pick_device
 
 
@@ -90,7 +90,7 @@ def main(argv=None) -> None:
     overrides = {k: parse_value(v) for k, v in args.p}
     cfg = chapter_config("ssl_fer", args.profile, overrides)
     device = pick_device(args.device)
-    row = next(r for r in ROWS if r["name"] == args.row)
+    row = next(r for r in ROWS if r.row == args.row)
     data = protocol.load_data(cfg)
     ds, collate, per_step = protocol.tuple_dataset(row, cfg, data, seed=0)
     batch = (collate or torch.utils.data.default_collate)([ds[i] for i in range(per_step)])

@@ -10,13 +10,15 @@ This is the guard that would have caught MAE-DFER's ``full`` profile training no
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import types
 
 import numpy as np
 import pytest
 import torch
 
-# --- the chapters' code paths (today's module paths; re-point these when the builders move) -------------
+# --- the chapters' code paths: their protocols, the only callers of ``fit`` -----------------------------
 from fer_lib.augment.fer_views import FerViewConfig
 from fer_lib.config import resolve
 from fer_lib.data.datasets import FrameDataset
@@ -27,12 +29,12 @@ from fer_lib.experiments import abaw6 as abaw6_exp
 from fer_lib.experiments import crs_cont as crs_exp
 from fer_lib.experiments import mae_dfer as mae_exp
 from fer_lib.experiments import ssl_fer as ssl_exp
-from fer_lib.methods import abaw6_pipeline as abaw6
-from fer_lib.methods import crs_cont as crs
-from fer_lib.methods import mae_dfer_pipeline as mae
-from fer_lib.methods import probe
-from fer_lib.methods import ssl_fer_protocol as ssl
 from fer_lib.models.resnet import ResNetBackbone
+from fer_lib.protocols import abaw6
+from fer_lib.protocols import crs_cont as crs
+from fer_lib.protocols import mae_dfer as mae
+from fer_lib.protocols import probes as probe
+from fer_lib.protocols import ssl_fer as ssl
 
 FIT_CALLERS = (abaw6, crs, mae, probe, ssl)   # modules whose ``fit`` the spy replaces
 # -----------------------------------------------------------------------------------------------------------
@@ -130,7 +132,7 @@ def _ssl_config(profile: str):
                                eval_identities=16, eval_clips_per_identity=2, descriptor_crop=16, views_per_step=8)
 
 
-SSL_ROWS = {r["name"]: r for r in ssl_exp.ROWS}
+SSL_ROWS = {r.row: r for r in ssl_exp.ROWS}
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -158,7 +160,7 @@ def test_crs_cont_rows_train(profile, fits):
     for row in crs_exp.ROWS:
         encoder = ResNetBackbone(cfg.depth, cfg.width, cfg.stem_stride)
         method = crs.build_pretraining(row, encoder, encoder.feature_dim, views, **build_kw, seed=0)
-        crs.pretrain(method, sets[row["label_key"] == "expression"], **train_kw, seed=0)
+        crs.pretrain(method, sets[row.label_key == "expression"], **train_kw, seed=0)
     assert_all_trained(fits, ["CrsCont"] * 5 + ["SupervisedEncoder"])
 
 
@@ -168,11 +170,11 @@ def test_abaw6_spatial_and_temporal_phases_train(profile, fits):
     cfg = dataclasses.replace(cfg, image_size=32, aw2_identities=10, aw2_clips_per_identity=1, aw2_frames_per_clip=8,
                               extra_identities=8, extra_frames_per_clip=1, pool_identities=8, pool_frames_per_clip=1,
                               batch_size=4)
-    data = abaw6.build_data(cfg)
-    rows = {r["row"]: r for r in abaw6_exp.ROWS}
-    cache = {}
-    abaw6.run_row(rows["baseline"], cfg, data, 0, CPU, cache)
-    abaw6.run_row(rows["ssl_temporal_vote"], cfg, data, 0, CPU, cache)
+    data = abaw6.load_data(cfg)
+    rows = {r.row: r for r in abaw6_exp.ROWS}
+    run = types.SimpleNamespace(torch_device=CPU, stage=contextlib.nullcontext)  # what run_row reads of a Run
+    abaw6.run_row(rows["baseline"], cfg, data, 0, run)
+    abaw6.run_row(rows["ssl_temporal_vote"], cfg, data, 0, run)
     warmup = ["WeakSupervised"] if cfg.teacher_warmup_steps else []
     finetune = ["WeakSupervised"] if cfg.finetune_steps else []
     assert_all_trained(fits, ["WeakSupervised"] + warmup + ["TeacherStudent"] + finetune + ["TemporalClassifier"])

@@ -21,10 +21,8 @@ import torch
 import torchvision.transforms.v2.functional as TF
 from torch import Tensor
 from torchvision.ops import roi_align
-from torchvision.transforms.v2.functional._color import _hsv_to_rgb, _rgb_to_hsv  # torchvision's own HSV maths
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+from fer_lib.augment.color import IMAGENET_MEAN, IMAGENET_STD, color_jitter
 
 
 @dataclass(frozen=True)
@@ -83,41 +81,6 @@ def crop_resize(images: Tensor, boxes: Tensor, size: int) -> Tensor:
     rois = torch.cat([torch.arange(len(boxes), dtype=boxes.dtype)[:, None], boxes], dim=1)       # [B, 5]
     rois = rois.to(device=images.device, dtype=images.dtype)
     return roi_align(images, rois, output_size=(size, size), spatial_scale=1.0, sampling_ratio=1, aligned=True)
-
-
-def _blend(image: Tensor, other: Tensor, ratio: Tensor) -> Tensor:
-    """ratio * image + (1 - ratio) * other, clamped to [0, 1]; ratio [B] broadcast over [B, C, H, W]."""
-    r = ratio.to(image)[:, None, None, None]
-    return (r * image + (1 - r) * other).clamp(0, 1)
-
-
-def color_jitter(images: Tensor, factors: Tensor, order: Tensor) -> Tensor:
-    """Per-sample ColorJitter with given factors and op order (the four ops of torchvision, same formulas).
-
-    images: float [B, 3, H, W] in [0, 1]; factors: [B, 4] (brightness, contrast, saturation multipliers, hue
-    shift in turns); order: int [B, 4], a permutation of 0..3 per sample (0 brightness, 1 contrast,
-    2 saturation, 3 hue). Returns [B, 3, H, W].
-    """
-    out = images
-    for step in range(4):
-        for op in range(4):
-            rows = torch.nonzero(order[:, step] == op)[:, 0].to(images.device)
-            if rows.numel() == 0:
-                continue
-            x, f = out[rows], factors[rows.cpu(), op]
-            if op == 0:
-                x = _blend(x, torch.zeros_like(x), f)
-            elif op == 1:
-                mean = TF.rgb_to_grayscale(x).mean(dim=(-3, -2, -1), keepdim=True)             # [b, 1, 1, 1]
-                x = _blend(x, mean, f)
-            elif op == 2:
-                x = _blend(x, TF.rgb_to_grayscale(x), f)
-            else:  # adjust_hue with one shift per sample: rotate H in HSV space
-                hsv = _rgb_to_hsv(x)
-                hue = (hsv[:, 0] + f.to(x)[:, None, None]) % 1.0
-                x = _hsv_to_rgb(torch.stack([hue, hsv[:, 1], hsv[:, 2]], dim=1))
-            out = out.index_copy(0, rows, x)
-    return out
 
 
 def fer_view(images: Tensor, cfg: FerViewConfig, generator: torch.Generator) -> Tensor:

@@ -18,10 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torchvision.transforms.v2 import functional as TF
-from torchvision.transforms.v2.functional._color import _hsv_to_rgb, _rgb_to_hsv
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+from fer_lib.augment.color import IMAGENET_MEAN, IMAGENET_STD, color_jitter
 
 
 @dataclass(frozen=True)
@@ -106,27 +104,6 @@ def crop_resize_flip(images: Tensor, boxes: Tensor, size: int, flip: Tensor) -> 
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 
-def _blend(a: Tensor, b: Tensor, factor: Tensor) -> Tensor:
-    """torchvision's blend: clamp(factor * a + (1 - factor) * b) with factor [B]."""
-    f = factor.view(-1, 1, 1, 1)
-    return (f * a + (1 - f) * b).clamp(0, 1)
-
-
-def color_jitter(images: Tensor, brightness: Tensor, contrast: Tensor, saturation: Tensor, hue: Tensor) -> Tensor:
-    """Per-sample brightness, contrast, saturation and hue, as torchvision's ``adjust_*`` with one factor per image.
-
-    images: float [B, 3, H, W] in [0, 1]; brightness/contrast/saturation: multiplicative factors [B]
-    (1 = unchanged); hue: shift in [-0.5, 0.5] [B] (0 = unchanged). Returns [B, 3, H, W].
-    """
-    x = (images * brightness.view(-1, 1, 1, 1)).clamp(0, 1)
-    gray_mean = TF.rgb_to_grayscale(x).mean(dim=(-3, -2, -1), keepdim=True)
-    x = _blend(x, gray_mean.expand_as(x), contrast)
-    x = _blend(x, TF.rgb_to_grayscale(x).expand_as(x), saturation)
-    hsv = _rgb_to_hsv(x)
-    h = (hsv[:, 0] + hue.view(-1, 1, 1)) % 1.0
-    return _hsv_to_rgb(torch.stack([h, hsv[:, 1], hsv[:, 2]], dim=1))
-
-
 def gaussian_blur(images: Tensor, sigma: Tensor, kernel_size: int) -> Tensor:
     """Per-sample Gaussian blur (torchvision's kernel and reflect padding), sigma [B] -> [B, C, H, W]."""
     b, c, height, width = images.shape
@@ -166,7 +143,7 @@ def make_views(images: Tensor, cfg: ViewConfig, generator: torch.Generator) -> T
     ident = torch.ones(b, dtype=torch.float64)
     factors = [torch.where(apply.cpu(), f, ident).float().to(dev) for f in factors]
     shift = torch.where(apply.cpu(), shift, torch.zeros_like(shift)).float().to(dev)
-    x = color_jitter(x, *factors, shift)
+    x = color_jitter(x, torch.stack([*factors, shift], dim=1))                 # fixed order: b, c, s, h
     sigma = _uniform(b, *cfg.blur_sigma, generator).float().to(dev)
     x = torch.where(coin(cfg.blur_p).view(-1, 1, 1, 1), gaussian_blur(x, sigma, cfg.blur_kernel), x)
     x = torch.where(coin(cfg.gray_p).view(-1, 1, 1, 1), TF.rgb_to_grayscale(x).expand_as(x), x)

@@ -48,7 +48,7 @@ trained under torchrun; a checkpoint whose tensors fail their checksum is refuse
 
 Around it: :mod:`~fer_lib.engine.optim` (``param_groups``, ``layer_decay_groups``, ``warmup_cosine``),
 :func:`fer_lib.engine.checkpoint.load_weights` (a pretrained encoder out of a method checkpoint),
-:func:`fer_lib.engine.features.embed` (frozen features), :mod:`fer_lib.methods.probe` (evaluation).
+:func:`fer_lib.engine.features.embed` (frozen features), :mod:`fer_lib.protocols.probes` (evaluation).
 No GradScaler: bf16 has fp32's exponent range, so gradients need no loss scaling.
 """
 

@@ -85,24 +85,44 @@ PROFILES = {
     "full": {},
 }
 
-# Table rows: which data a row uses and which mechanisms are on. "spatial" names the phase-1 run a row
-# reuses (rows sharing it are evaluated on the same trained student). paper_f1: Table 1 (%), None = not in it.
+@dataclass(frozen=True)
+class Row:
+    """One table row: which data it uses and which mechanisms are on.
+
+    spatial: the phase-1 run the row reuses (rows sharing it are evaluated on the same trained student);
+    extra / pool: add the extra labelled set / the unlabelled FR pool; ssl: teacher-student (else supervised);
+    feedback / balanced: MPL's feedback term / class-balanced labelled batches; temporal / vote: phase 2 and
+    its sliding-window vote.
+    """
+
+    row: str
+    method: str
+    spatial: str
+    extra: bool
+    pool: bool
+    ssl: bool
+    feedback: bool = True
+    balanced: bool = True
+    temporal: bool = False
+    vote: bool = False
+
+
 ROWS = (
-    dict(row="baseline", method="Baseline (Aff-Wild2 only)", spatial="baseline", extra=False, pool=False,
+    Row(row="baseline", method="Baseline (Aff-Wild2 only)", spatial="baseline", extra=False, pool=False,
          ssl=False, feedback=True, balanced=True, temporal=False, vote=False),
-    dict(row="ssl_extra", method="SSL (+ extra labelled set)", spatial="ssl_extra", extra=True, pool=False,
+    Row(row="ssl_extra", method="SSL (+ extra labelled set)", spatial="ssl_extra", extra=True, pool=False,
          ssl=True, feedback=True, balanced=True, temporal=False, vote=False),
-    dict(row="ssl_pool", method="SSL (+ unlabelled FR pool)", spatial="ssl_pool", extra=False, pool=True,
+    Row(row="ssl_pool", method="SSL (+ unlabelled FR pool)", spatial="ssl_pool", extra=False, pool=True,
          ssl=True, feedback=True, balanced=True, temporal=False, vote=False),
-    dict(row="ssl_all", method="SSL (all data), frame level [not in paper]", spatial="ssl_all", extra=True,
+    Row(row="ssl_all", method="SSL (all data), frame level [not in paper]", spatial="ssl_all", extra=True,
          pool=True, ssl=True, feedback=True, balanced=True, temporal=False, vote=False),
-    dict(row="ssl_temporal", method="SSL + Temporal", spatial="ssl_all", extra=True, pool=True, ssl=True,
+    Row(row="ssl_temporal", method="SSL + Temporal", spatial="ssl_all", extra=True, pool=True, ssl=True,
          feedback=True, balanced=True, temporal=True, vote=False),
-    dict(row="ssl_temporal_vote", method="SSL + Temporal + Post-process", spatial="ssl_all", extra=True,
+    Row(row="ssl_temporal_vote", method="SSL + Temporal + Post-process", spatial="ssl_all", extra=True,
          pool=True, ssl=True, feedback=True, balanced=True, temporal=True, vote=True),
-    dict(row="feedback_off", method="SSL (all data), feedback off [not in paper]", spatial="feedback_off",
+    Row(row="feedback_off", method="SSL (all data), feedback off [not in paper]", spatial="feedback_off",
          extra=True, pool=True, ssl=True, feedback=False, balanced=True, temporal=False, vote=False),
-    dict(row="balanced_off", method="SSL (all data), balanced sampling off [not in paper]",
+    Row(row="balanced_off", method="SSL (all data), balanced sampling off [not in paper]",
          spatial="balanced_off", extra=True, pool=True, ssl=True, feedback=True, balanced=False, temporal=False,
          vote=False),
 )

@@ -6,7 +6,21 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fer_lib.experiments.ranges import NonEmpty, NonNegFloat, NonNegInt, OneOf, PosFloat, PosInt, Range, Seeds
-from fer_lib.methods.frozen_eval import Target
+
+
+@dataclass(frozen=True)
+class Target:
+    """One frozen-evaluation target (read by :func:`fer_lib.protocols.probes.evaluate_targets`).
+
+    name: table column; train/test: keys of the embedded sets; label: "expression" (classification over
+    ``num_classes``), "coarse" (the coarse groups) or "va" (valence + arousal regression, CCC).
+    """
+
+    name: str
+    train: str
+    test: str
+    label: str = "expression"
+    num_classes: int = 7
 
 
 @dataclass(frozen=True)
@@ -68,21 +82,32 @@ PROFILES = {
     "full": {},
 }
 
-# Pretraining rows: arguments of fer_lib.methods.crs_cont.build_pretraining. "negative_weight": None means
-# the config's value; False means no weight vector.
+@dataclass(frozen=True)
+class Row:
+    """One pretraining row (built by :func:`fer_lib.protocols.crs_cont.build_pretraining`).
+
+    kind: "contrast" or "supervised"; label_key: the labels that make positives ("coarse", "expression",
+    None = image ids); negative_weight: None = the config's value, False = no weight vector, a float = that
+    weight; instance_weight: None = the config's value; ce_weight: the coarse classifier's CE weight.
+    """
+
+    row: str
+    label: str
+    kind: str
+    label_key: str | None
+    negative_weight: float | bool | None = None
+    instance_weight: float | None = None
+    ce_weight: float = 1.0
+
+
 ROWS = (
-    {"row": "crs_cont", "label": "CRS-CONT (coarse SupCon + weight vector + softmax contrast)", "kind": "contrast",
-     "label_key": "coarse", "negative_weight": None, "instance_weight": None, "ce_weight": 1.0},
-    {"row": "no_weight", "label": "without the weight vector", "kind": "contrast",
-     "label_key": "coarse", "negative_weight": False, "instance_weight": None, "ce_weight": 1.0},
-    {"row": "no_softmax_contrast", "label": "without the softmax-contrast term", "kind": "contrast",
-     "label_key": "coarse", "negative_weight": None, "instance_weight": 0.0, "ce_weight": 1.0},
-    {"row": "fine_supcon", "label": "SupCon on fine labels (8 classes)", "kind": "contrast",
-     "label_key": "expression", "negative_weight": False, "instance_weight": 0.0, "ce_weight": 0.0},
-    {"row": "simclr", "label": "SimCLR (no labels)", "kind": "contrast",
-     "label_key": None, "negative_weight": False, "instance_weight": 0.0, "ce_weight": 0.0},
-    {"row": "supervised_ce", "label": "supervised cross-entropy on fine labels", "kind": "supervised",
-     "label_key": "expression"},
+    Row("crs_cont", "CRS-CONT (coarse SupCon + weight vector + softmax contrast)", "contrast", "coarse"),
+    Row("no_weight", "without the weight vector", "contrast", "coarse", negative_weight=False),
+    Row("no_softmax_contrast", "without the softmax-contrast term", "contrast", "coarse", instance_weight=0.0),
+    Row("fine_supcon", "SupCon on fine labels (8 classes)", "contrast", "expression", negative_weight=False,
+        instance_weight=0.0, ce_weight=0.0),
+    Row("simclr", "SimCLR (no labels)", "contrast", None, negative_weight=False, instance_weight=0.0, ce_weight=0.0),
+    Row("supervised_ce", "supervised cross-entropy on fine labels", "supervised", "expression"),
 )
 
 # Frozen-evaluation targets: (name, train set, test set, label, classes). Set names are "<domain>/<split>";

@@ -88,22 +88,31 @@ PROFILES = {
     "full": {},
 }
 
-# Table rows: (row name, encoder, pretrained?, motion target?). Pretrained rows share one pretraining per
-# (encoder, motion, seed). The ViT baseline is pretrained as VideoMAE: tube mask + appearance target.
+@dataclass(frozen=True)
+class Row:
+    """One table row: the encoder ("lgi_former", "vit", "video_mamba"), pretrained as a masked autoencoder or
+    not, with the motion target or not; paper_row: the paper's row it stands for (None: not in the paper);
+    gaze: the combined classification + gaze head. Pretrained rows share one pretraining per
+    (encoder, motion, seed)."""
+
+    row: str
+    encoder: str
+    pretrained: bool
+    motion: bool
+    paper_row: str | None = None
+    gaze: bool = False
+
+
+# The ViT baseline is pretrained as VideoMAE: tube mask + appearance target.
 ROWS = (
-    {"row": "LGI-Former, pretrained (appearance + motion) = MAE-DFER", "encoder": "lgi_former", "pretrained": True,
-     "motion": True, "paper_row": "MAE-DFER"},
-    {"row": "LGI-Former, pretrained (appearance only)", "encoder": "lgi_former", "pretrained": True, "motion": False,
-     "paper_row": None},
-    {"row": "LGI-Former, from scratch", "encoder": "lgi_former", "pretrained": False, "motion": False,
-     "paper_row": None},
-    {"row": "ViT, pretrained (appearance only) = VideoMAE", "encoder": "vit", "pretrained": True, "motion": False,
-     "paper_row": "VideoMAE† (VoxCeleb2)"},
-    {"row": "ViT, from scratch", "encoder": "vit", "pretrained": False, "motion": False, "paper_row": None},
+    Row("LGI-Former, pretrained (appearance + motion) = MAE-DFER", "lgi_former", True, True, "MAE-DFER"),
+    Row("LGI-Former, pretrained (appearance only)", "lgi_former", True, False),
+    Row("LGI-Former, from scratch", "lgi_former", False, False),
+    Row("ViT, pretrained (appearance only) = VideoMAE", "vit", True, False, "VideoMAE† (VoxCeleb2)"),
+    Row("ViT, from scratch", "vit", False, False),
 )
 # The combined classification + gaze head (seed text variant), on the MAE-DFER-pretrained LGI-Former.
-GAZE_ROW = {"row": "LGI-Former, pretrained, CE + gaze head", "encoder": "lgi_former", "pretrained": True,
-            "motion": True}
+GAZE_ROW = Row("LGI-Former, pretrained, CE + gaze head", "lgi_former", True, True, gaze=True)
 
 # Cost at the paper's configuration (16 × 160², tubelet 2×16×16): the models the paper compares, plus a ViT of
 # the LGI-Former's own width and depth.

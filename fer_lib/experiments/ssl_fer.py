@@ -16,7 +16,7 @@ from fer_lib.experiments.ranges import Fraction, NonNegFloat, NonNegInt, OneOf, 
 
 @dataclass(frozen=True)
 class Config:
-    dataset: Annotated[str, OneOf("synthetic", "real")] = "synthetic"  # "real": the paths below (methods/ssl_fer_real.py)
+    dataset: Annotated[str, OneOf("synthetic", "real")] = "synthetic"  # "real": the paths below (protocols/ssl_fer_real.py)
     # real data, dataset="real" (the published formats, data/formats/): VoxCeleb1 face tracks + the authors'
     # frame index to pretrain, AffectNet's CSVs to evaluate, scikit-learn's LFW folder for identity
     vox_index: str = ""                   # vox1_frames.txt: idx,path,start_frame,end_frame,n_frames
@@ -114,30 +114,40 @@ PROFILES = {
     },
 }
 
-#: The README table's rows. method: which class trains it; the flags are SSLFER's strategies.
-#: rerun=False rows are shown as published only (reason given).
-_OFF = {"time_aug": False, "hard_neg": False, "face_swap": False, "mask_fn": False, "cutmix": False}
+@dataclass(frozen=True)
+class Row:
+    """One row of the README table. method: which class trains it ("ssl_fer", "moco", "byol"; "none" = the
+    untrained control; None = not implemented here); the flags are SSLFER's strategies; rerun=False rows are
+    shown as published only, for ``reason``."""
+
+    row: str
+    method: str | None
+    time_aug: bool = False
+    hard_neg: bool = False
+    face_swap: bool = False
+    mask_fn: bool = False
+    cutmix: bool = False
+    rerun: bool = True
+    reason: str = ""
+
+
 ROWS = (
-    {"name": "BYOL", "method": "byol", **_OFF},
-    {"name": "MoCo-v2", "method": "moco", **_OFF},
-    {"name": "SimCLR", "method": "ssl_fer", **_OFF},
-    {"name": "CycleFace (Vox1,2)", "method": None, **_OFF, "rerun": False,
-     "reason": "a different method (cycle-consistent face generation, another paper's code and both VoxCeleb sets); "
-               "the SSL-FER README quotes its numbers, and no implementation is part of this work"},
-    {"name": "TimeAug", "method": "ssl_fer", **_OFF, "time_aug": True},
-    {"name": "TimeAug+HardNeg", "method": "ssl_fer", **_OFF, "time_aug": True, "hard_neg": True},
-    {"name": "TimeAug+HardNeg+CutMix", "method": "ssl_fer", **_OFF, "time_aug": True, "hard_neg": True, "cutmix": True},
-    {"name": "TimeAug+FaceSwap+MaskFN", "method": "ssl_fer", **_OFF, "time_aug": True, "face_swap": True,
-     "mask_fn": True},
-    {"name": "TimeAug+HardNeg+FaceSwap", "method": "ssl_fer", **_OFF, "time_aug": True, "hard_neg": True,
-     "face_swap": True},
-    {"name": "TimeAug+HardNeg+MaskFN", "method": "ssl_fer", **_OFF, "time_aug": True, "hard_neg": True,
-     "mask_fn": True},
-    {"name": "TimeAug+HardNeg+FaceSwap+MaskFN", "method": "ssl_fer", **_OFF, "time_aug": True, "hard_neg": True,
-     "face_swap": True, "mask_fn": True},
+    Row("BYOL", "byol"),
+    Row("MoCo-v2", "moco"),
+    Row("SimCLR", "ssl_fer"),
+    Row("CycleFace (Vox1,2)", None, rerun=False,
+        reason="a different method (cycle-consistent face generation, another paper's code and both VoxCeleb sets); "
+               "the SSL-FER README quotes its numbers, and no implementation is part of this work"),
+    Row("TimeAug", "ssl_fer", time_aug=True),
+    Row("TimeAug+HardNeg", "ssl_fer", time_aug=True, hard_neg=True),
+    Row("TimeAug+HardNeg+CutMix", "ssl_fer", time_aug=True, hard_neg=True, cutmix=True),
+    Row("TimeAug+FaceSwap+MaskFN", "ssl_fer", time_aug=True, face_swap=True, mask_fn=True),
+    Row("TimeAug+HardNeg+FaceSwap", "ssl_fer", time_aug=True, hard_neg=True, face_swap=True),
+    Row("TimeAug+HardNeg+MaskFN", "ssl_fer", time_aug=True, hard_neg=True, mask_fn=True),
+    Row("TimeAug+HardNeg+FaceSwap+MaskFN", "ssl_fer", time_aug=True, hard_neg=True, face_swap=True, mask_fn=True),
 )
 #: A control that is not in the paper: the same encoder, randomly initialised and never trained.
-CONTROL_ROWS = ({"name": "Random init (control)", "method": "none", **_OFF},)
+CONTROL_ROWS = (Row("Random init (control)", "none"),)
 
 #: The paper's claims as row comparisons: (better row, worse row, what the claim says). Metric: F1.
 CLAIMS = (

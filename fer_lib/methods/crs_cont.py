@@ -20,11 +20,9 @@ from torch import Tensor, nn
 from torchvision.ops import MLP
 
 from fer_lib.augment.fer_views import FerViewConfig, fer_two_views, fer_view
-from fer_lib.engine.optim import param_groups, warmup_cosine
-from fer_lib.engine.trainer import FitResult, fit, steps_per_epoch
 from fer_lib.losses.crs_cont import crs_cont_loss, group_weights
 
-__all__ = ["CrsCont", "SupervisedEncoder", "default_class_weight", "build_pretraining", "pretrain"]
+__all__ = ["CrsCont", "SupervisedEncoder", "default_class_weight"]
 
 
 def default_class_weight(negative_weight: float = 0.5) -> Tensor:
@@ -104,51 +102,3 @@ class SupervisedEncoder(nn.Module):
         loss = F.cross_entropy(logits.float(), labels)
         acc = (logits.argmax(1) == labels).float().mean()
         return loss, {"loss": float(loss.detach()), "acc": float(acc)}
-
-
-def build_pretraining(row: dict, encoder: nn.Module, feature_dim: int, views: FerViewConfig, *,
-                      negative_weight: float, instance_weight: float, temperature: float = 0.07, proj_dim: int = 128,
-                      num_fine: int = 8, seed: int = 0) -> nn.Module:
-    """One pretraining row (a dict of ``fer_lib.experiments.crs_cont.ROWS``) -> its method module.
-
-    row["kind"]: "contrast" (:class:`CrsCont`) or "supervised" (:class:`SupervisedEncoder` on ``row["label_key"]``).
-    For "contrast": row["label_key"] ("coarse", "expression" or None = image ids), row["negative_weight"]
-    (None = ``negative_weight``, False = no weight vector, a float = that weight), row["instance_weight"]
-    (None = ``instance_weight``) and row["ce_weight"]. Fine labels use ``num_fine`` classes.
-    """
-    if row["kind"] == "supervised":
-        return SupervisedEncoder(encoder, feature_dim, num_fine, views, label_key=row["label_key"], seed=seed)
-    if row["kind"] != "contrast":
-        raise ValueError(f"row {row.get('row')!r}: unknown kind {row['kind']!r} (contrast or supervised)")
-    w = row["negative_weight"]
-    class_weight = None if w is False else default_class_weight(negative_weight if w is None else float(w))
-    lam = instance_weight if row["instance_weight"] is None else float(row["instance_weight"])
-    num_classes = num_fine if row["label_key"] == "expression" else 4
-    return CrsCont(encoder, feature_dim, views, class_weight=class_weight, label_key=row["label_key"],
-                   num_classes=num_classes, proj_dim=proj_dim, temperature=temperature, instance_weight=lam,
-                   ce_weight=float(row["ce_weight"]), seed=seed)
-
-
-def pretrain(method: nn.Module, dataset, *, optimizer: str = "sgd", lr: float = 0.5, momentum: float = 0.9,
-             weight_decay: float = 1e-4, batch_size: int = 128, epochs: int = 100, max_steps: int = 0,
-             lr_step_epochs: int = 20, lr_gamma: float = 0.5, warmup_steps: int = 0, seed: int = 0,
-             device: str | torch.device = "cpu", progress: bool = False) -> FitResult:
-    """Train ``method`` on ``dataset`` through the engine.
-
-    optimizer "sgd": the code's SGD(lr, momentum, weight decay on every parameter) with the learning rate
-    multiplied by ``lr_gamma`` every ``lr_step_epochs`` epochs; "adamw": AdamW (no decay on norms and
-    biases) with ``warmup_steps`` of linear warmup then cosine, the CPU profiles' choice for few steps.
-    max_steps > 0 stops after that many optimizer steps (epochs otherwise).
-    """
-    spe = steps_per_epoch(len(dataset), batch_size)
-    total = min(epochs * spe, max_steps) if max_steps > 0 else epochs * spe
-    if optimizer == "sgd":
-        opt = torch.optim.SGD(method.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
-        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=max(1, lr_step_epochs * spe), gamma=lr_gamma)
-    elif optimizer == "adamw":
-        opt = torch.optim.AdamW(param_groups(method, weight_decay), lr=lr)
-        sched = warmup_cosine(opt, min(warmup_steps, total), total)
-    else:
-        raise ValueError(f"optimizer must be 'sgd' or 'adamw', got {optimizer!r}")
-    return fit(method, dataset, optimizers=opt, schedulers=sched, batch_size=batch_size, max_steps=total,
-               epochs=epochs, device=device, seed=seed, progress=progress, desc="pretrain")

@@ -10,12 +10,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from fer_lib.augment.color import IMAGENET_MEAN, IMAGENET_STD
 from fer_lib.augment.masking import part_window_tube_mask, tube_mask
 from fer_lib.losses.reconstruction import (masked_reconstruction_loss, motion_slot_weights, patchify,
                                            reconstruction_targets)
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def to_model_input(video: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

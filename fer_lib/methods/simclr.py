@@ -8,6 +8,7 @@ from torch import Tensor, nn
 from fer_lib.augment.generator import GeneratorState
 from fer_lib.augment.views import ViewConfig, two_views
 from fer_lib.losses.contrastive import cosine_similarity_matrix, info_nce, pair_masks
+from fer_lib.metrics.classification import positive_top1
 from fer_lib.nn.mlp import projection_mlp
 
 
@@ -42,10 +43,3 @@ class SimCLR(nn.Module):
         with torch.no_grad():
             top1 = positive_top1(sim, masks.pos_weight)
         return loss, {"loss": float(loss.detach()), "pos_top1": top1}
-
-
-def positive_top1(sim: Tensor, pos_weight: Tensor) -> float:
-    """Share of anchors whose most similar other sample is a positive (the authors' logged 'top-1'). sim [N, N]."""
-    off = sim.masked_fill(torch.eye(len(sim), dtype=torch.bool, device=sim.device), float("-inf"))
-    best = off.argmax(dim=1)
-    return float((pos_weight[torch.arange(len(sim), device=sim.device), best] > 0).float().mean())

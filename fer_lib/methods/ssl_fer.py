@@ -32,7 +32,7 @@ from fer_lib.augment.cutmix import cutmix
 from fer_lib.augment.generator import GeneratorState
 from fer_lib.augment.views import ViewConfig, make_views
 from fer_lib.losses.contrastive import ContrastMasks, cosine_similarity_matrix, info_nce, maskfn_masks, pair_masks
-from fer_lib.methods.simclr import positive_top1
+from fer_lib.metrics.classification import positive_top1
 from fer_lib.nn.mlp import projection_mlp
 
 #: ``fer_lib.faces.swap.swap_faces``: (source, target, source landmarks, target landmarks) -> a result with

@@ -1,4 +1,5 @@
-"""Classification metrics used across the book: accuracy, macro F1, UAR, WAR, confusion matrix.
+"""Classification metrics used across the book: accuracy, macro F1, UAR, WAR, confusion matrix, and the
+contrastive methods' logged top-1 (:func:`positive_top1`).
 
 Inputs are integer label arrays of shape [N]; ``num_classes`` K fixes the confusion matrix size so
 a class absent from a small test set still counts (as 0 recall / 0 F1) instead of vanishing.
@@ -7,6 +8,7 @@ a class absent from a small test set still counts (as 0 recall / 0 F1) instead o
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> np.ndarray:
@@ -53,3 +55,11 @@ def per_class_f1(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> np
 def macro_f1(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> float:
     """Unweighted mean of per-class F1 over all K classes (the ABAW EXPR score when K = 8)."""
     return float(per_class_f1(y_true, y_pred, num_classes).mean())
+
+
+def positive_top1(sim: torch.Tensor, pos_weight: torch.Tensor) -> float:
+    """Share of anchors whose most similar other sample is a positive (the authors' logged 'top-1'). sim [N, N],
+    pos_weight [N, N] (> 0 where j is a positive of anchor i)."""
+    off = sim.masked_fill(torch.eye(len(sim), dtype=torch.bool, device=sim.device), float("-inf"))
+    best = off.argmax(dim=1)
+    return float((pos_weight[torch.arange(len(sim), device=sim.device), best] > 0).float().mean())

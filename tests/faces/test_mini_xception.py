@@ -120,7 +120,7 @@ def test_empty_batches_and_missing_batch_dimensions(model, tmp_path):
 
 def test_the_real_video_demo_on_a_video_without_a_face(model, tmp_path):
     """Five grey frames: no face anywhere gives empty per-frame results, every frame listed as no-face."""
-    from fer_lib.methods.abaw6_demo import real_video_pseudo_labels
+    from fer_lib.protocols.abaw6_demo import real_video_pseudo_labels
 
     path = tmp_path / "grey.mkv"
     with av.open(str(path), "w") as container:

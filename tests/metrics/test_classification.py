@@ -23,3 +23,16 @@ def test_hand_computed_case():
     assert uar(y, p, 4) == pytest.approx((0.5 + 1 + 0) / 3), "absent classes do not count in UAR"
     with pytest.raises(ValueError, match="outside"):
         confusion(y, np.array([0, 1, 1, 9]), 4)
+
+
+def test_positive_top1_hand_computed():
+    """Anchor 0's nearest other is 2 (a positive), anchor 1's is 0 (no positive), anchor 2's is 0 (positive),
+    anchor 3's is 1 (positive): 3 of 4. The diagonal (self-similarity 1) never counts."""
+    import torch
+
+    from fer_lib.metrics.classification import positive_top1
+
+    sim = torch.tensor([[1.0, 0.1, 0.9, 0.2], [0.8, 1.0, 0.3, 0.7], [0.9, 0.1, 1.0, 0.0], [0.2, 0.6, 0.1, 1.0]])
+    pos = torch.zeros(4, 4)
+    pos[0, 2] = pos[2, 0] = pos[1, 3] = pos[3, 1] = 1.0
+    assert positive_top1(sim, pos) == 0.75

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from fer_lib.data.synth.cache import SynthVideos
-from fer_lib.data.synth.config import clip_factors, clip_scene, identity_of
+from fer_lib.data.synth.config import SynthConfig, clip_factors, clip_scene, identity_of
 from fer_lib.data.synth.render import render_frame
 
 
@@ -32,7 +32,7 @@ def swap_frame(videos: SynthVideos, clip_a: int, t_a: int, clip_b: int, t_b: int
                         scale=float(fb.scale[t_b]), seed=clip_b * 100003 + t_b)
 
 
-def expression_grid(cfg, identities, states, size: int | None = None, intensity: float = 1.0,
+def expression_grid(cfg: SynthConfig, identities, states, size: int | None = None, intensity: float = 1.0,
                     pose=(0.0, 0.0, 0.0)) -> np.ndarray:
     """Identities x expression states rendered from explicit factors: uint8 [R, C, H, W, 3].
 

@@ -5,10 +5,10 @@ import torch
 
 from fer_lib.config import resolve
 from fer_lib.experiments import ssl_fer as E
-from fer_lib.methods import ssl_fer_protocol as P
-from fer_lib.methods import ssl_fer_train
+from fer_lib.protocols import ssl_fer as P
+from fer_lib.protocols import ssl_fer_train
 
-ROW = next(r for r in E.ROWS if r["name"] == "TimeAug+HardNeg+MaskFN")
+ROW = next(r for r in E.ROWS if r.row == "TimeAug+HardNeg+MaskFN")
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def test_checkpoint_folder_follows_the_training_config_only():
 
 
 def test_rows_trained_by_the_entry_point_are_loaded_not_retrained(dirs):
-    assert ssl_fer_train.main(["--profile", "smoke", "--rows", ROW["name"], "--seeds", "0", "-p", "epochs", "3"]) == 0
+    assert ssl_fer_train.main(["--profile", "smoke", "--rows", ROW.row, "--seeds", "0", "-p", "epochs", "3"]) == 0
     cfg = resolve(E.Config, E.PROFILES, "smoke", {"epochs": 3})
     data = P.load_data(cfg)
     reference, fresh = P.pretrain(ROW, cfg, data, 0, torch.device("cpu"))           # no checkpoints

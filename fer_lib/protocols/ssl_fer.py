@@ -1,54 +1,51 @@
-"""The SSL-FER chapter's protocol, one table row at a time: data, pretraining, frozen evaluation, mechanisms.
+"""The SSL-FER chapter's protocol, one table row at a time: pretraining, frozen evaluation, mechanisms.
 
     data = load_data(cfg)                              # rendered sets + per-frame mouth-eye descriptors
-    method, fit_result = pretrain(row, cfg, data, seed, device)
-    metrics = evaluate(method.backbone, cfg, data, seed, device)
+    record = run_row(row, cfg, data, seed, run)        # pretrain (or load its checkpoint) + evaluate
+    table = summarise(records, rows)                   # mean ± std over seeds per row
     checks = mechanism_checks(row, cfg, data)         # ground-truth checks, independent of training
 
-``cfg.dataset="real"`` swaps the synthetic sets for VoxCeleb1, AffectNet and LFW (:mod:`.ssl_fer_real`).
-Every row trains the same backbone for the same number of optimizer steps on the same number of images
-per step (``cfg.views_per_step``), so rows differ only in what makes a positive and a negative.
+``cfg.dataset="real"`` swaps the synthetic sets for VoxCeleb1, AffectNet and LFW (:mod:`.ssl_fer_data`,
+:mod:`.ssl_fer_real`). Every row trains the same backbone for the same number of optimizer steps on the same
+number of images per step (``cfg.views_per_step``), so rows differ only in what makes a positive and a negative.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import hashlib
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
-from torch.utils.data import ConcatDataset, Subset
 
 from fer_lib.augment.landmark_mask import random_landmark_mask
 from fer_lib.augment.views import ViewConfig, plain_view
 from fer_lib.config import as_dict
-from fer_lib.data.datasets import FrameDataset
-from fer_lib.data.formats.voxceleb import VoxFrames, VoxTupleDataset, clip_identities, read_vox_index
-from fer_lib.data.synth import SynthConfig, load_synth, swap_frame
-from fer_lib.data.tuples import TimeTupleDataset
+from fer_lib.data.synth import swap_frame
 from fer_lib.engine import distributed as ddp
 from fer_lib.engine.features import embed
 from fer_lib.engine.trainer import FitResult, fit
-from fer_lib.faces.crops import mouth_eye_crops
-from fer_lib.faces.descriptor import describe
+from fer_lib.experiments.ssl_fer import Row
 from fer_lib.faces.swap import swap_faces
 from fer_lib.faces.swap_oracle import mean_errors, swap_errors
 from fer_lib.methods.byol import BYOL
 from fer_lib.methods.moco import MoCo
-from fer_lib.methods.probe import (FineTuneClassifier, ProbeResult, fine_tune, identity_leakage_probe, linear_probe,
-                                   ridge_probe)
-from fer_lib.methods import ssl_fer_real as real
 from fer_lib.methods.ssl_fer import SSLFER, Strategies
-from fer_lib.methods.ssl_fer_batch import TupleCollate
 from fer_lib.metrics.classification import confusion
 from fer_lib.metrics.mechanism import false_negative_precision, tuple_label_checks
 from fer_lib.models.resnet import ResNetBackbone
+from fer_lib.protocols import ssl_fer_real as real
+from fer_lib.protocols.probes import FineTuneClassifier, ProbeResult, fine_tune, identity_leakage_probe, linear_probe, ridge_probe
+from fer_lib.protocols.ssl_fer_data import (SSLFERData, expression_sets, identity_frames, load_data,  # noqa: F401
+                                            map_frames, total_steps, tuple_dataset)
+from fer_lib.results import format_mean_std
 from fer_lib.runtime import code_digest
 
 #: Config keys that change only the evaluation or the bookkeeping, never a row's pretraining: a checkpoint
@@ -58,58 +55,9 @@ NOT_TRAINING = ("seeds", "eval_identities", "eval_clips_per_identity", "eval_fra
                 "mechanism_tuples",
                 "swap_oracle_pairs", "tsne_points", "num_workers", "checkpoint_every", "affectnet_train_csv",
                 "affectnet_val_csv", "affectnet_images", "lfw_home", "lfw_min_faces")
-
-
-@dataclass
-class SSLFERData:
-    pretrain: object          # SynthVideos of the pretraining pool | real: list[VoxClip]
-    evaluation: object        # SynthVideos of the evaluation set | real: (AffectNet train, AffectNet val)
-    descriptors: np.ndarray | None  # float32 [n_clips, T, D] mouth-eye descriptors | real: None (per batch)
-    real: bool = False
-
-    def summary(self) -> str:
-        if self.real:
-            frames = sum(len(c.frames) for c in self.pretrain)
-            return (f"VoxCeleb1: {len(self.pretrain)} clips, {frames} frames, "
-                    f"{len(set(c.identity for c in self.pretrain))} people | AffectNet: "
-                    f"{len(self.evaluation[0])} train, {len(self.evaluation[1])} validation images")
-        return (f"pretraining frames {self.pretrain.frames.shape} | train clips {len(self.pretrain.clips('train'))} "
-                f"| evaluation frames {self.evaluation.frames.shape} | descriptors {self.descriptors.shape}")
-
-
-def frame_descriptors(videos, crop_size: int, eye_margin: float, chunk: int = 1024) -> np.ndarray:
-    """Mouth-eye descriptor of every frame (faces.crops + faces.descriptor): float32 [n_clips, T, D]."""
-    n, t = videos.frames.shape[:2]
-    flat_frames = videos.frames.reshape(n * t, *videos.frames.shape[2:])
-    flat_lms = videos.landmarks.reshape(n * t, 68, 2)
-    out = []
-    for start in range(0, n * t, chunk):
-        crops = [mouth_eye_crops(np.asarray(flat_frames[i]), flat_lms[i], crop_size, eye_margin)
-                 for i in range(start, min(start + chunk, n * t))]
-        eyes = torch.from_numpy(np.stack([c[0] for c in crops]))
-        mouths = torch.from_numpy(np.stack([c[1] for c in crops]))
-        out.append(describe(eyes, mouths).numpy())
-    return np.concatenate(out).reshape(n, t, -1)
-
-
-def load_data(cfg) -> SSLFERData:
-    """Render (or read from the cache) both synthetic sets and compute the pretraining frames' descriptors;
-    ``dataset="real"``: read the VoxCeleb1 index and AffectNet's CSVs (every path checked first)."""
-    if cfg.eval_protocol not in ("linear", "finetune"):
-        raise ValueError(f"eval_protocol must be 'linear' or 'finetune', got {cfg.eval_protocol!r}")
-    if cfg.dataset == "real":
-        real.check_paths(cfg)
-        return SSLFERData(read_vox_index(cfg.vox_index, cfg.vox_root), real.affectnet_sets(cfg), None, real=True)
-    if cfg.dataset != "synthetic":
-        raise ValueError(f"dataset must be 'synthetic' or 'real', got {cfg.dataset!r}")
-    pre = load_synth(SynthConfig(domain=cfg.pretrain_domain, n_identities=cfg.n_identities,
-                                 clips_per_identity=cfg.clips_per_identity, frames_per_clip=cfg.frames_per_clip,
-                                 size=cfg.size, seed=cfg.data_seed))
-    ev = load_synth(SynthConfig(domain=cfg.eval_domain, n_identities=cfg.eval_identities,
-                                clips_per_identity=cfg.eval_clips_per_identity,
-                                frames_per_clip=cfg.eval_frames_per_clip, size=cfg.size, seed=cfg.data_seed + 1,
-                                split=(1 - cfg.eval_test_fraction, 0.0, cfg.eval_test_fraction)))
-    return SSLFERData(pre, ev, frame_descriptors(pre, cfg.descriptor_crop, cfg.eye_margin * cfg.size / 224))
+#: per-seed columns of the summary; those in PERCENT are shown x100 with one decimal, the others with three
+COLUMNS = ("F1", "Acc", "V-CCC", "V-RMSE", "A-CCC", "A-RMSE", "identity_probe_acc", "identity_1nn_acc")
+PERCENT = ("F1", "Acc", "identity_probe_acc", "identity_1nn_acc")
 
 
 def views(cfg) -> tuple[ViewConfig, ViewConfig]:
@@ -118,87 +66,53 @@ def views(cfg) -> tuple[ViewConfig, ViewConfig]:
     return base, ViewConfig(**{**base.__dict__, "jitter_p": 0.8})
 
 
-def strategies(row: dict, cfg) -> Strategies:
-    return Strategies(time_aug=row["time_aug"], hard_neg=row["hard_neg"],
-                      face_swap_p=cfg.face_swap_p if row["face_swap"] else 0.0, mask_fn=row["mask_fn"],
+def strategies(row: Row, cfg) -> Strategies:
+    return Strategies(time_aug=row.time_aug, hard_neg=row.hard_neg,
+                      face_swap_p=cfg.face_swap_p if row.face_swap else 0.0, mask_fn=row.mask_fn,
                       fn_weight=cfg.fn_weight, fn_threshold=None if cfg.fn_threshold < 0 else cfg.fn_threshold,
-                      fn_exclude_same_clip=cfg.fn_exclude_same_clip, cutmix_p=cfg.cutmix_p if row["cutmix"] else 0.0,
+                      fn_exclude_same_clip=cfg.fn_exclude_same_clip, cutmix_p=cfg.cutmix_p if row.cutmix else 0.0,
                       landmark_mask_p=cfg.landmark_mask_p)
 
 
-def total_steps(cfg, data: SSLFERData) -> int:
-    """``cfg.epochs`` paper epochs: one 4-image tuple per training clip per epoch, views_per_step/4 tuples per step."""
-    n_train = len(data.pretrain) if data.real else len(data.pretrain.clips("train"))
-    return max(1, cfg.epochs * n_train // max(1, cfg.views_per_step // 4))
-
-
-def build_method(row: dict, cfg, seed: int, steps: int) -> nn.Module:
+def build_method(row: Row, cfg, seed: int, steps: int) -> nn.Module:
     """The row's method around a fresh ResNet backbone (seeded)."""
     torch.manual_seed(seed)
     backbone = ResNetBackbone(cfg.depth, cfg.width, cfg.stem_stride)
     v = views(cfg)
-    if row["method"] == "byol":
+    if row.method == "byol":
         return BYOL(backbone, v, steps, cfg.byol_hidden, cfg.byol_dim, cfg.byol_momentum, seed=seed)
-    if row["method"] == "moco":
+    if row.method == "moco":
         return MoCo(backbone, v, cfg.proj_hidden, cfg.proj_dim, cfg.moco_queue, cfg.moco_temperature,
                     cfg.moco_momentum, seed=seed)
-    if row["method"] in ("ssl_fer", "none"):
+    if row.method in ("ssl_fer", "none"):
         swap = functools.partial(swap_faces, feather=cfg.swap_feather)
         mask = functools.partial(random_landmark_mask, margin=cfg.landmark_margin * cfg.size / 224)
         return SSLFER(backbone, v, strategies(row, cfg), cfg.proj_hidden, cfg.proj_dim, cfg.temperature, seed=seed,
                       swap_fn=swap, landmark_mask_fn=mask)
-    raise ValueError(f"row {row['name']!r}: unknown method {row['method']!r}")
+    raise ValueError(f"row {row.row!r}: unknown method {row.method!r}")
 
 
-def tuple_dataset(row: dict, cfg, data: SSLFERData, seed: int):
-    """(dataset, collate_fn, batch size in dataset items) of a row."""
-    single = row["method"] in ("byol", "moco")
-    gap = cfg.hard_negative_gap if row["hard_neg"] else None
-    if data.real:
-        return _real_tuple_dataset(row, cfg, data, seed) if not single else (
-            VoxFrames(data.pretrain, cfg.size), None, cfg.views_per_step // 2)
-    if single:
-        return FrameDataset(data.pretrain, "train"), None, cfg.views_per_step // 2
-    ds = TimeTupleDataset(data.pretrain, "train", offsets=cfg.time_offsets, weights=cfg.offset_weights,
-                          hard_negative_gap=gap, per_clip=2 if gap is None else 1, seed=seed,
-                          fixed_tuples=cfg.fixed_tuples)
-    collate = TupleCollate(data.pretrain, data.pretrain.clips("train"), data.descriptors, seed=seed,
-                           donor_other_identity=cfg.donor_other_identity)
-    return ds, collate, cfg.views_per_step // (4 if row["hard_neg"] else 2)
-
-
-def _real_tuple_dataset(row: dict, cfg, data: SSLFERData, seed: int):
-    gap = cfg.hard_negative_gap if row["hard_neg"] else None
-    ds = VoxTupleDataset(data.pretrain, cfg.size, offsets=cfg.time_offsets, weights=cfg.offset_weights,
-                         hard_negative_gap=gap, per_clip=2 if gap is None else 1, seed=seed,
-                         fixed_tuples=cfg.fixed_tuples)
-    needs_landmarks = row["face_swap"] or row["mask_fn"] or cfg.landmark_mask_p > 0
-    collate = real.RealTupleCollate(data.pretrain, clip_identities(data.pretrain), cfg.size,
-                                    landmarks=needs_landmarks, descriptor_crop=cfg.descriptor_crop if row["mask_fn"] else 0,
-                                    eye_margin=cfg.eye_margin * cfg.size / 224, seed=seed)
-    return ds, collate, cfg.views_per_step // (4 if row["hard_neg"] else 2)
-
-
-def checkpoint_dir(root: str | Path, row: dict, cfg, seed: int) -> Path:
+def checkpoint_dir(root: str | Path, row: Row, cfg, seed: int) -> Path:
     """``<root>/<row>-seed<seed>-<hash>``; the hash covers the training config, the row and the library's
     code, so a checkpoint is only ever picked up by the very same training."""
     training = {k: v for k, v in as_dict(cfg).items() if k not in NOT_TRAINING}
-    key = hashlib.sha256(json.dumps([training, row, code_digest()], sort_keys=True, default=str).encode())
-    return Path(root) / f"{re.sub(r'[^A-Za-z0-9]+', '_', row['name'])}-seed{seed}-{key.hexdigest()[:12]}"
+    key = hashlib.sha256(json.dumps([training, dataclasses.asdict(row), code_digest()], sort_keys=True,
+                                    default=str).encode())
+    return Path(root) / f"{re.sub(r'[^A-Za-z0-9]+', '_', row.row)}-seed{seed}-{key.hexdigest()[:12]}"
 
 
-def pretrain(row: dict, cfg, data: SSLFERData, seed: int, device,
+def pretrain(row: Row, cfg, data: SSLFERData, seed: int, device,
              checkpoint_root: str | Path | None = None) -> tuple[nn.Module, FitResult | None]:
     """Train the row's method for :func:`total_steps` steps with Adam (lr, wd); 'none' returns it untrained.
 
     With ``checkpoint_root`` the run checkpoints every ``cfg.checkpoint_every`` steps and at the end into
     :func:`checkpoint_dir` and resumes from there: an interrupted chapter continues, and a row already trained
-    (by an earlier execution, or under torchrun by :mod:`fer_lib.methods.ssl_fer_train`) is loaded, not
+    (by an earlier execution, or under torchrun by :mod:`fer_lib.protocols.ssl_fer_train`) is loaded, not
     retrained. Under torchrun each process takes 1/world of the step's images.
     """
     steps = total_steps(cfg, data)
     method = build_method(row, cfg, seed, steps)
-    if row["method"] == "none":
+    if row.method == "none":
         return method, None
     ds, collate, batch = tuple_dataset(row, cfg, data, seed)
     world = ddp.get_world_size()
@@ -208,33 +122,18 @@ def pretrain(row: dict, cfg, data: SSLFERData, seed: int, device,
     opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     folder = None if checkpoint_root is None else checkpoint_dir(checkpoint_root, row, cfg, seed)
     result = fit(method, ds, optimizers=opt, batch_size=batch // world, max_steps=steps, device=device, seed=seed,
-                 collate_fn=collate, num_workers=cfg.num_workers, progress=False, desc=row["name"],
+                 collate_fn=collate, num_workers=cfg.num_workers, progress=False, desc=row.row,
                  channels_last=torch.device(device).type == "cuda", checkpoint_dir=folder,
                  checkpoint_every=cfg.checkpoint_every if folder else 0, resume=folder is not None)
     return method, result
 
 
-def images_per_second(row: dict, cfg, result: FitResult | None) -> float | None:
+def images_per_second(row: Row, cfg, result: FitResult | None) -> float | None:
     """Training images per second of this call (None: untrained control, or a row loaded from its checkpoint)."""
     if result is None or result.samples_per_s == 0:
         return None
-    images_per_item = 2 if row["method"] in ("byol", "moco") or not row["hard_neg"] else 4
+    images_per_item = 2 if row.method in ("byol", "moco") or not row.hard_neg else 4
     return result.samples_per_s * images_per_item
-
-
-def expression_frames(videos, split: str, frame_step: int) -> Subset:
-    """AffectNet-like stills from a split: the apex frames of expressive clips and every ``frame_step``-th
-    frame of neutral clips (onset/offset frames carry weak, ambiguous expressions)."""
-    ds = FrameDataset(videos, split, frame_step=1)
-    c, t = ds.index[:, 0], ds.index[:, 1]
-    neutral = videos.classes.index("neutral")
-    keep = (videos.phase[c, t] == 2) | ((videos.clip_label[c] == neutral) & (t % frame_step == 0))
-    return Subset(ds, np.flatnonzero(keep & (videos.expression[c, t] == videos.clip_label[c])))
-
-
-def identity_frames(videos, frame_step: int) -> ConcatDataset:
-    """Frames of the pretraining pool's held-out people (val + test identities; several clips each)."""
-    return ConcatDataset([FrameDataset(videos, s, frame_step=frame_step) for s in ("val", "test")])
 
 
 def embed_frames(backbone: nn.Module, cfg, dataset, device,
@@ -242,14 +141,6 @@ def embed_frames(backbone: nn.Module, cfg, dataset, device,
     """Frozen features (float32 [N, F]) and labels of a frame dataset, through the evaluation view."""
     pre = functools.partial(plain_view, size=cfg.view_size)
     return embed(backbone, dataset, device=device, preprocess=pre, label_keys=label_keys, num_workers=cfg.num_workers)
-
-
-def expression_sets(cfg, data: SSLFERData) -> tuple[object, object, tuple[str, ...]]:
-    """(probe-train set, probe-test set, class names): synthetic apex stills or AffectNet train / validation."""
-    if data.real:
-        return data.evaluation[0], data.evaluation[1], data.evaluation[0].classes
-    return (expression_frames(data.evaluation, "train", cfg.eval_frame_step),
-            expression_frames(data.evaluation, "test", cfg.eval_frame_step), data.evaluation.classes)
 
 
 def evaluate(backbone: nn.Module, cfg, data: SSLFERData, seed: int, device) -> dict:
@@ -278,19 +169,10 @@ def evaluate(backbone: nn.Module, cfg, data: SSLFERData, seed: int, device) -> d
     return {**out, **identity_scores(backbone, cfg, data, seed, device)}
 
 
-def map_frames(cfg, data: SSLFERData) -> tuple[object, tuple[str, ...], tuple[str, ...]]:
-    """Frames for the t-SNE maps: (dataset, label keys, class names). Synthetic: the pretraining pool's
-    held-out people (several clips each, so identity clusters can show); real: AffectNet validation."""
-    if data.real:
-        return data.evaluation[1], ("expression",), data.evaluation[1].classes
-    return (identity_frames(data.pretrain, cfg.identity_frame_step), ("expression", "identity"),
-            data.pretrain.classes)
-
-
 def finetune_expression(backbone: nn.Module, cfg, train_set, test_set, class_counts: np.ndarray, seed: int,
                         device) -> ProbeResult:
     """The authors' downstream protocol on a copy of the encoder (the frozen probes keep the original):
-    :class:`~fer_lib.methods.probe.FineTuneClassifier` with their MLP head and Balanced-Softmax CE, trained for
+    :class:`~fer_lib.protocols.probes.FineTuneClassifier` with their MLP head and Balanced-Softmax CE, trained for
     ``cfg.finetune_epochs`` with their optimiser; the last epoch is tested (no separate validation split here)."""
     torch.manual_seed(seed)
     model = FineTuneClassifier(copy.deepcopy(backbone), backbone.feature_dim, len(class_counts),
@@ -313,30 +195,30 @@ def identity_scores(backbone: nn.Module, cfg, data: SSLFERData, seed: int, devic
             "identity_chance": leak.chance}
 
 
-def mechanism_checks(row: dict, cfg, data: SSLFERData, seed: int = 0) -> dict:
+def mechanism_checks(row: Row, cfg, data: SSLFERData, seed: int = 0) -> dict:
     """What the row's strategies do to positives and negatives, measured against the ground truth (synthetic
     data only: VoxCeleb has no per-frame expression labels)."""
-    if row["method"] not in ("ssl_fer",) or data.real:
+    if row.method not in ("ssl_fer",) or data.real:
         return {}
     ds, collate, per_step = tuple_dataset(row, cfg, data, seed)
     items = [ds[i] for i in range(min(len(ds), cfg.mechanism_tuples))]
     batch = collate(items)
     out = {}
-    if row["time_aug"]:
+    if row.time_aug:
         checks = tuple_label_checks(batch["anchor_expression"], batch["positive_expression"],
                                     batch.get("neg_anchor_expression"))
         out["timeaug_pos_same_expr"] = checks["positive_same"]
         out["same_expr_chance"] = checks["chance_same"]
         if "hardneg_differs" in checks:
             out["hardneg_neg_differs_expr"] = checks["hardneg_differs"]
-    if row["mask_fn"]:
+    if row.mask_fn:
         out.update(_maskfn_precision(row, cfg, batch, per_step, seed))
-    if row["face_swap"]:
+    if row.face_swap:
         out.update(_swap_oracle(cfg, data, batch))
     return out
 
 
-def _maskfn_precision(row: dict, cfg, batch: dict, per_step: int, seed: int) -> dict:
+def _maskfn_precision(row: Row, cfg, batch: dict, per_step: int, seed: int) -> dict:
     """MaskFN's choices in training-sized batches: same expression / same identity as the anchor vs chance."""
     method = build_method(row, cfg, seed, 1)
     roles = method.strategies.roles()
@@ -367,3 +249,31 @@ def _swap_oracle(cfg, data: SSLFERData, batch: dict) -> dict:
     m = mean_errors(rows)
     return {"swap_pixel_mae_mask": m["pixel_mae_mask"], "no_swap_pixel_mae_mask": m["no_swap_pixel_mae_mask"],
             "swap_landmark_nme": m["landmark_nme"]}
+
+
+def run_row(row: Row, cfg, data: SSLFERData, seed: int, run) -> dict:
+    """Pretrain ``row`` with ``seed`` (checkpointed under ``run.checkpoint_root()``: an interrupted row resumes and
+    a row trained beforehand, e.g. by :mod:`.ssl_fer_train`, is loaded) and evaluate its frozen backbone.
+
+    Returns the per-seed record: Method, seed, :func:`evaluate`'s scores, images_per_s (None when loaded or
+    untrained), swaps_skipped. The first seed's backbone and loss history are kept in ``data.encoders`` and
+    ``data.histories`` (for the maps and curves)."""
+    with run.stage(f"pretrain {row.row}"):
+        method, result = pretrain(row, cfg, data, seed, run.torch_device, run.checkpoint_root())
+    with run.stage("evaluate"):
+        scores = evaluate(method.backbone, cfg, data, seed, run.torch_device)
+    if seed == cfg.seeds[0]:
+        data.encoders[row.row], data.histories[row.row] = method.backbone, (result.history if result else [])
+    return {"Method": row.row, "seed": seed, **scores, "images_per_s": images_per_second(row, cfg, result),
+            "swaps_skipped": getattr(method, "swaps_skipped", 0)}
+
+
+def summarise(records: list[dict], rows: tuple[Row, ...]) -> list[dict]:
+    """One line per re-run row (in the records' order): seeds and "mean ± std" of :data:`COLUMNS` (F1, accuracy
+    and identity accuracies in percent); then the rows not re-run, with their reason."""
+    df = pd.DataFrame(records)
+    pct = dict.fromkeys(PERCENT, 100)
+    summary = [{"Method": name, "seeds": len(g),
+                **{c: format_mean_std(g[c], pct.get(c, 1), 1 if c in pct else 3) for c in COLUMNS}}
+               for name, g in df.groupby("Method", sort=False)]
+    return summary + [{"Method": r.row, "seeds": 0, "F1": f"not re-run: {r.reason}"} for r in rows if not r.rerun]

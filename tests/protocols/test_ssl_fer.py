@@ -1,11 +1,13 @@
 """The SSL-FER chapter's protocol on a tiny synthetic set: frame selection, step budget, mechanism checks."""
 
+import dataclasses
 import numpy as np
 import pytest
 
 from fer_lib.config import resolve
 from fer_lib.experiments import ssl_fer as E
-from fer_lib.methods import ssl_fer_protocol as P
+from fer_lib.protocols import ssl_fer as P
+from fer_lib.protocols import ssl_fer_data as D
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +21,7 @@ def setup(tmp_path_factory):
 def test_frames_steps_and_mechanisms(setup):
     cfg, data = setup
     ev = data.evaluation
-    sub = P.expression_frames(ev, "test", cfg.eval_frame_step)
+    sub = D.expression_frames(ev, "test", cfg.eval_frame_step)
     c, t = sub.dataset.index[sub.indices].T
     neutral = ev.classes.index("neutral")
     assert len(sub) > 0 and np.all(ev.expression[c, t] == ev.clip_label[c])
@@ -29,14 +31,14 @@ def test_frames_steps_and_mechanisms(setup):
     assert P.total_steps(cfg, data) == max(1, cfg.epochs * n_train // (cfg.views_per_step // 4))
     assert data.descriptors.shape[:2] == data.pretrain.frames.shape[:2]
     np.testing.assert_allclose(np.linalg.norm(data.descriptors, axis=-1), 1.0, atol=1e-5)
-    full = next(r for r in E.ROWS if r["name"] == "TimeAug+HardNeg+FaceSwap+MaskFN")
+    full = next(r for r in E.ROWS if r.row == "TimeAug+HardNeg+FaceSwap+MaskFN")
     checks = P.mechanism_checks(full, cfg, data)
     for key in ("timeaug_pos_same_expr", "hardneg_neg_differs_expr", "maskfn_precision_expr", "maskfn_chance_expr"):
         assert 0.0 <= checks[key] <= 1.0
     assert checks["swap_pixel_mae_mask"] > 0
-    assert P.mechanism_checks(next(r for r in E.ROWS if r["name"] == "BYOL"), cfg, data) == {}
+    assert P.mechanism_checks(next(r for r in E.ROWS if r.row == "BYOL"), cfg, data) == {}
     with pytest.raises(ValueError, match="unknown method"):
-        P.build_method({**full, "method": "simsiam"}, cfg, 0, 1)
+        P.build_method(dataclasses.replace(full, method="simsiam"), cfg, 0, 1)
 
 
 def test_finetune_protocol_trains_a_copy_and_reports_the_same_fields(setup):

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from fer_lib.methods.abaw6_pipeline import K, claim_verdict, class_distribution, pseudo_label_track, summarise
+from fer_lib.experiments.abaw6 import Row
+from fer_lib.protocols.abaw6 import K, claim_verdict, class_distribution, pseudo_label_track, summarise
 
 
 def _entry(step, true, hit, frac):
@@ -25,7 +26,7 @@ def test_pseudo_label_track_recall_over_present_classes():
 
 
 def test_summarise_mean_std_per_row_in_order():
-    rows = ({"row": "a", "method": "A"}, {"row": "b", "method": "B"}, {"row": "c", "method": "C"})
+    rows = tuple(Row(name, name.upper(), name, extra=False, pool=False, ssl=False) for name in "abc")
     records = [{"row": "b", "f1": 10.0, "teacher_f1": None}, {"row": "a", "f1": 1.0, "teacher_f1": 2.0},
                {"row": "a", "f1": 3.0, "teacher_f1": 4.0}]
     out = summarise(records, rows)

@@ -1,6 +1,6 @@
 """The ABAW6 two-phase pipeline on the embedded synthetic data: what one table row of the chapter runs.
 
-Data (``build_data``): an Aff-Wild2-like labelled video set with 8 classes incl. "other" (synthetic domain
+Data (``load_data``): an Aff-Wild2-like labelled video set with 8 classes incl. "other" (synthetic domain
 ``affwild2``; a fraction of its training clips labelled, the rest unlabelled, as the paper makes the
 remaining Aff-Wild2 images unlabelled), an extra labelled still set from another domain with the 7 basic
 classes and no "other" (the AffectNet + ExpW role) and an unlabelled face-recognition pool, many identities,
@@ -15,7 +15,7 @@ per-frame labels, then the sliding-window vote. Loops over batches live in the e
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -29,6 +29,7 @@ from fer_lib.data.synth import SynthConfig, load_synth
 from fer_lib.engine.features import embed
 from fer_lib.engine.optim import warmup_cosine
 from fer_lib.engine.trainer import fit
+from fer_lib.experiments.abaw6 import Row
 from fer_lib.methods.finetune_weak import WeakSupervised
 from fer_lib.methods.mpl import TeacherStudent, to_float_images
 from fer_lib.methods.temporal import TemporalClassifier, predict_videos
@@ -51,6 +52,7 @@ class AbawData:
     pool: Relabelled          # unlabelled FR pool (hidden labels mapped; contempt -> other)
     evaluation: Frames        # held-out identities' frames
     evaluation_video: np.ndarray
+    trained: dict = field(default_factory=dict)  # phase-1/2 results by (spatial, seed): rows that share them
 
 
 def _clip_frames(videos, clips: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -61,7 +63,7 @@ def _clip_frames(videos, clips: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return frames, labels, vid
 
 
-def build_data(cfg) -> AbawData:
+def load_data(cfg) -> AbawData:
     """Render (or load from the cache) the three synthetic sets of ``cfg`` (the chapter's Config)."""
     aw2 = load_synth(SynthConfig(domain="affwild2", n_identities=cfg.aw2_identities,
                                  clips_per_identity=cfg.aw2_clips_per_identity,
@@ -120,7 +122,7 @@ def predict(model: nn.Module, frames: Frames, device) -> np.ndarray:
     return logits.argmax(1)
 
 
-def train_spatial(row: dict, cfg, data: AbawData, seed: int, device) -> dict:
+def train_spatial(row: Row, cfg, data: AbawData, seed: int, device) -> dict:
     """Phase 1 for one table row. row keys: extra, pool, ssl, feedback, balanced (bools).
 
     Returns dict(student=classifier, f1 (student, per frame, %), teacher_f1 (after the teacher-student phase),
@@ -128,11 +130,11 @@ def train_spatial(row: dict, cfg, data: AbawData, seed: int, device) -> dict:
     """
     t0 = time.perf_counter()
     torch.manual_seed(seed)
-    labelled = Concat([data.labelled, data.extra]) if row["extra"] else Concat([data.labelled])
-    sampler = ClassBalancedSampler(labelled.labels, per_class=cfg.per_class, seed=seed) if row["balanced"] else None
+    labelled = Concat([data.labelled, data.extra]) if row.extra else Concat([data.labelled])
+    sampler = ClassBalancedSampler(labelled.labels, per_class=cfg.per_class, seed=seed) if row.balanced else None
     student = make_classifier(cfg)
     out = {"history": [], "teacher_f1": None, "teacher_warmup_f1": None}
-    if not row["ssl"]:  # the same number of labelled-batch steps as the SSL rows' teacher warm-up + phase + fine-tune
+    if not row.ssl:  # the same number of labelled-batch steps as the SSL rows' teacher warm-up + phase + fine-tune
         total = cfg.teacher_warmup_steps + cfg.steps + cfg.finetune_steps
         _supervised(student, labelled, sampler, cfg.teacher_lr, total, cfg, seed, device)
     else:
@@ -142,11 +144,11 @@ def train_spatial(row: dict, cfg, data: AbawData, seed: int, device) -> dict:
             _supervised(teacher, labelled, sampler, cfg.teacher_lr, cfg.teacher_warmup_steps, cfg, seed + 1, device)
             warm = predict(teacher, data.evaluation, device)
             out["teacher_warmup_f1"] = 100 * macro_f1(data.evaluation.labels, warm, K)
-        unlabelled = Concat([data.unlabelled, data.pool]) if row["pool"] else Concat([data.unlabelled])
+        unlabelled = Concat([data.unlabelled, data.pool]) if row.pool else Concat([data.unlabelled])
         pairs = LabelledUnlabelled(labelled, unlabelled, cfg.unlabelled_per_item, labelled_sampler=sampler, seed=seed)
         opts = {"student": _sgd(student, cfg.student_lr, cfg), "teacher": _sgd(teacher, cfg.teacher_lr, cfg)}
         method = TeacherStudent(teacher, student, K, seed=seed, consistency_weight=cfg.consistency_weight,
-                                feedback_weight=cfg.feedback_weight if row["feedback"] else 0.0,
+                                feedback_weight=cfg.feedback_weight if row.feedback else 0.0,
                                 mpl_code_sign=cfg.mpl_code_sign, exact_feedback=cfg.exact_feedback,
                                 student_optimizer=opts["student"], randaugment_magnitude=cfg.randaugment_magnitude)
         schedulers = {n: warmup_cosine(o, 0, cfg.steps) for n, o in opts.items()}
@@ -203,44 +205,50 @@ def pseudo_label_track(history: list[dict]) -> dict:
             "f": [h.get("f_first_order") for h in rows]}
 
 
-def run_row(row: dict, cfg, data: AbawData, seed: int, device, cache: dict) -> dict:
-    """One (row, seed) of the table: phase 1 (cached per row["spatial"] and seed), phase 2 if the row asks."""
-    key = (row["spatial"], seed)
+def run_row(row: Row, cfg, data: AbawData, seed: int, run) -> dict:
+    """One (row, seed) of the table on ``run.torch_device``: phase 1 (kept in ``data.trained`` per row.spatial and
+    seed, so rows that share it train it once), phase 2 if the row asks. Returns the record: row, method, seed,
+    f1 / teacher_f1 / teacher_warmup_f1 (%), timings and, for SSL rows, the pseudo-label track."""
+    with run.stage(f"row {row.row}"):
+        return _run_row(row, cfg, data, seed, run.torch_device, data.trained)
+
+
+def _run_row(row: Row, cfg, data: AbawData, seed: int, device, cache: dict) -> dict:
+    key = (row.spatial, seed)
     if key not in cache:
         cache[key] = train_spatial(row, cfg, data, seed, device)
     spatial = cache[key]
-    record = {"row": row["row"], "method": row["method"], "seed": seed, "f1": spatial["f1"],
+    record = {"row": row.row, "method": row.method, "seed": seed, "f1": spatial["f1"],
               "teacher_f1": spatial["teacher_f1"], "teacher_warmup_f1": spatial["teacher_warmup_f1"],
               "spatial_s": round(spatial["seconds"], 2)}
-    if row["temporal"]:
-        tkey = ("temporal", row["spatial"], seed)
+    if row.temporal:
+        tkey = ("temporal", row.spatial, seed)
         if tkey not in cache:
             cache[tkey] = train_temporal(spatial["student"], cfg, data, seed, device)
         temporal = cache[tkey]
-        record["f1"] = temporal["f1_vote"] if row["vote"] else temporal["f1"]
+        record["f1"] = temporal["f1_vote"] if row.vote else temporal["f1"]
         record["temporal_s"] = round(temporal["seconds"], 2)
     if spatial["history"]:
         record["pseudo_labels"] = pseudo_label_track(spatial["history"])
     return record
 
 
-def summarise(records: list[dict], rows: tuple[dict, ...]) -> list[dict]:
+def summarise(records: list[dict], rows: tuple[Row, ...]) -> list[dict]:
     """Table rows: mean and sample std of F1 over seeds (plus the per-seed values) in ``rows`` order."""
     out = []
     for row in rows:
-        f1 = [r["f1"] for r in records if r["row"] == row["row"]]
+        f1 = [r["f1"] for r in records if r["row"] == row.row]
         if not f1:
             continue
-        mine = [r for r in records if r["row"] == row["row"]]
+        mine = [r for r in records if r["row"] == row.row]
         teacher = [r["teacher_f1"] for r in mine if r.get("teacher_f1") is not None]
         warm = [r["teacher_warmup_f1"] for r in mine if r.get("teacher_warmup_f1") is not None]
-        out.append({"row": row["row"], "method": row["method"], "f1": round(float(np.mean(f1)), 2),
+        out.append({"row": row.row, "method": row.method, "f1": round(float(np.mean(f1)), 2),
                     "f1_std": round(float(np.std(f1, ddof=1)) if len(f1) > 1 else 0.0, 2),
                     "f1_seeds": [round(v, 2) for v in f1], "n_seeds": len(f1),
                     "teacher_f1": round(float(np.mean(teacher)), 2) if teacher else None,
                     "teacher_warmup_f1": round(float(np.mean(warm)), 2) if warm else None})
     return out
-
 
 
 def claim_verdict(records: list[dict], a: str, b: str, key: str = "f1", key_b: str | None = None) -> str:

@@ -28,6 +28,7 @@ from fer_lib.data.formats.frame_folder import read_rgb
 from fer_lib.data.formats.lfw import lfw_pairs, lfw_people
 from fer_lib.data.formats.voxceleb import VoxClip
 from fer_lib.data.synth import cache_root
+from fer_lib.data.tuple_collate import TUPLE_ORDER
 from fer_lib.faces.crops import mouth_eye_crops
 from fer_lib.faces.descriptor import describe
 from fer_lib.faces.detect import FaceCountError, detect_one
@@ -37,7 +38,6 @@ from fer_lib.metrics.identity import cosine_scores, verification
 #: the config keys each part of the real-data path needs
 PRETRAIN_KEYS = ("vox_index", "vox_root")
 EVAL_KEYS = ("affectnet_train_csv", "affectnet_val_csv", "affectnet_images")
-TUPLE_ORDER = ("anchor", "positive", "neg_anchor", "neg_positive")
 
 
 def check_paths(cfg) -> None:
@@ -115,7 +115,7 @@ def descriptors(images: torch.Tensor, landmarks: torch.Tensor, crop_size: int, e
 class RealTupleCollate:
     """``collate_fn`` for :class:`fer_lib.data.formats.voxceleb.VoxTupleDataset` items -> SSLFER's batch.
 
-    The real-data counterpart of :class:`fer_lib.methods.ssl_fer_batch.TupleCollate`: landmarks from dlib
+    The real-data counterpart of :class:`fer_lib.data.tuple_collate.TupleCollate`: landmarks from dlib
     (only with ``landmarks=True``: FaceSwap, MaskFN or LandmarkMask on), descriptors from those landmarks
     (``descriptor_crop`` > 0), and a donor frame of another identity, drawn from ``(seed, clip, t...)``.
     """
@@ -189,11 +189,11 @@ def affectnet_sets(cfg) -> tuple[AffectNetImages, AffectNetImages]:
 
 def lfw_identity(embed_fn, cfg, seed: int) -> dict:
     """LFW: the authors' 1-NN identification (people with >= ``lfw_min_faces`` images, 70/30 split) through
-    :func:`fer_lib.methods.probe.identity_leakage_probe`, and standard pair verification (pairs.txt, 10 folds).
+    :func:`fer_lib.protocols.probes.identity_leakage_probe`, and standard pair verification (pairs.txt, 10 folds).
 
     embed_fn: dataset -> features [N, D]. Lower identification accuracy = less identity in the embedding.
     """
-    from fer_lib.methods.probe import identity_leakage_probe
+    from fer_lib.protocols.probes import identity_leakage_probe
 
     images, target, _ = lfw_people(cfg.lfw_home, min_faces_per_person=cfg.lfw_min_faces, color=True)
     leak = identity_leakage_probe(embed_fn(ImageArray(images, cfg.view_size)), target, test_fraction=0.3, seed=seed)

@@ -8,7 +8,7 @@ import torch
 from sklearn.metrics import accuracy_score, f1_score
 from torch import nn
 
-from fer_lib.methods.probe import (FineTuneClassifier, fine_tune, identity_leakage_probe, linear_probe,
+from fer_lib.protocols.probes import (FineTuneClassifier, fine_tune, identity_leakage_probe, linear_probe,
                                    ridge_probe, sklearn_probe)
 
 

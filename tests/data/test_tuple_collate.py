@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from fer_lib.methods.ssl_fer_batch import TupleCollate
+from fer_lib.data.tuple_collate import TupleCollate
 
 
 def fake_videos(n=6, t=10, size=8, per_identity=2):

@@ -4,7 +4,7 @@ import torch
 
 from fer_lib.config import resolve
 from fer_lib.experiments import mae_dfer as exp
-from fer_lib.methods.mae_dfer_pipeline import evaluate, finetune, pretrain
+from fer_lib.protocols.mae_dfer import evaluate, finetune, pretrain
 
 
 def clips(n, t, seed, size=64):
@@ -32,4 +32,4 @@ def test_profiles_resolve_and_rows_are_consistent():
         grid = (cfg.frames // cfg.tubelet, cfg.image_size // cfg.patch, cfg.image_size // cfg.patch)
         assert all(g % r == 0 for g, r in zip(grid, cfg.region))
         assert grid[1] % cfg.mask_window[0] == 0 and grid[2] % cfg.mask_window[1] == 0
-    assert {r["encoder"] for r in exp.ROWS} <= {"lgi_former", "vit", "video_mamba"}
+    assert {r.encoder for r in exp.ROWS} <= {"lgi_former", "vit", "video_mamba"}

@@ -1,0 +1,145 @@
+"""The SSL-FER chapter's data: the pretraining pool, the evaluation stills and a row's tuple dataset.
+
+Synthetic (default): the rendered "vox" pool with per-frame mouth-eye descriptors, and class-balanced stills of
+other people split by identity; ``cfg.dataset="real"``: VoxCeleb1 face tracks and AffectNet
+(:mod:`fer_lib.protocols.ssl_fer_real`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch.utils.data import ConcatDataset, Subset
+
+from fer_lib.data.datasets import FrameDataset
+from fer_lib.data.formats.voxceleb import VoxFrames, VoxTupleDataset, clip_identities, read_vox_index
+from fer_lib.data.synth import SynthConfig, load_synth
+from fer_lib.data.tuple_collate import TupleCollate
+from fer_lib.data.tuples import TimeTupleDataset
+from fer_lib.experiments.ssl_fer import Row
+from fer_lib.faces.crops import mouth_eye_crops
+from fer_lib.faces.descriptor import describe
+from fer_lib.protocols import ssl_fer_real as real
+
+
+@dataclass
+class SSLFERData:
+    pretrain: object          # SynthVideos of the pretraining pool | real: list[VoxClip]
+    evaluation: object        # SynthVideos of the evaluation set | real: (AffectNet train, AffectNet val)
+    descriptors: np.ndarray | None  # float32 [n_clips, T, D] mouth-eye descriptors | real: None (per batch)
+    real: bool = False
+    encoders: dict = field(default_factory=dict)    # row -> the first seed's pretrained backbone (run_row)
+    histories: dict = field(default_factory=dict)   # row -> the first seed's training history (run_row)
+
+    def summary(self) -> str:
+        if self.real:
+            frames = sum(len(c.frames) for c in self.pretrain)
+            return (f"VoxCeleb1: {len(self.pretrain)} clips, {frames} frames, "
+                    f"{len(set(c.identity for c in self.pretrain))} people | AffectNet: "
+                    f"{len(self.evaluation[0])} train, {len(self.evaluation[1])} validation images")
+        return (f"pretraining frames {self.pretrain.frames.shape} | train clips {len(self.pretrain.clips('train'))} "
+                f"| evaluation frames {self.evaluation.frames.shape} | descriptors {self.descriptors.shape}")
+
+
+def frame_descriptors(videos, crop_size: int, eye_margin: float, chunk: int = 1024) -> np.ndarray:
+    """Mouth-eye descriptor of every frame (faces.crops + faces.descriptor): float32 [n_clips, T, D]."""
+    n, t = videos.frames.shape[:2]
+    flat_frames = videos.frames.reshape(n * t, *videos.frames.shape[2:])
+    flat_lms = videos.landmarks.reshape(n * t, 68, 2)
+    out = []
+    for start in range(0, n * t, chunk):
+        crops = [mouth_eye_crops(np.asarray(flat_frames[i]), flat_lms[i], crop_size, eye_margin)
+                 for i in range(start, min(start + chunk, n * t))]
+        eyes = torch.from_numpy(np.stack([c[0] for c in crops]))
+        mouths = torch.from_numpy(np.stack([c[1] for c in crops]))
+        out.append(describe(eyes, mouths).numpy())
+    return np.concatenate(out).reshape(n, t, -1)
+
+
+def load_data(cfg) -> SSLFERData:
+    """Render (or read from the cache) both synthetic sets and compute the pretraining frames' descriptors;
+    ``dataset="real"``: read the VoxCeleb1 index and AffectNet's CSVs (every path checked first)."""
+    if cfg.eval_protocol not in ("linear", "finetune"):
+        raise ValueError(f"eval_protocol must be 'linear' or 'finetune', got {cfg.eval_protocol!r}")
+    if cfg.dataset == "real":
+        real.check_paths(cfg)
+        return SSLFERData(read_vox_index(cfg.vox_index, cfg.vox_root), real.affectnet_sets(cfg), None, real=True)
+    if cfg.dataset != "synthetic":
+        raise ValueError(f"dataset must be 'synthetic' or 'real', got {cfg.dataset!r}")
+    pre = load_synth(SynthConfig(domain=cfg.pretrain_domain, n_identities=cfg.n_identities,
+                                 clips_per_identity=cfg.clips_per_identity, frames_per_clip=cfg.frames_per_clip,
+                                 size=cfg.size, seed=cfg.data_seed))
+    ev = load_synth(SynthConfig(domain=cfg.eval_domain, n_identities=cfg.eval_identities,
+                                clips_per_identity=cfg.eval_clips_per_identity,
+                                frames_per_clip=cfg.eval_frames_per_clip, size=cfg.size, seed=cfg.data_seed + 1,
+                                split=(1 - cfg.eval_test_fraction, 0.0, cfg.eval_test_fraction)))
+    return SSLFERData(pre, ev, frame_descriptors(pre, cfg.descriptor_crop, cfg.eye_margin * cfg.size / 224))
+
+
+def total_steps(cfg, data: SSLFERData) -> int:
+    """``cfg.epochs`` paper epochs: one 4-image tuple per training clip per epoch, views_per_step/4 tuples per step."""
+    n_train = len(data.pretrain) if data.real else len(data.pretrain.clips("train"))
+    return max(1, cfg.epochs * n_train // max(1, cfg.views_per_step // 4))
+
+
+def tuple_dataset(row: Row, cfg, data: SSLFERData, seed: int):
+    """(dataset, collate_fn, batch size in dataset items) of a row."""
+    single = row.method in ("byol", "moco")
+    gap = cfg.hard_negative_gap if row.hard_neg else None
+    if data.real:
+        return _real_tuple_dataset(row, cfg, data, seed) if not single else (
+            VoxFrames(data.pretrain, cfg.size), None, cfg.views_per_step // 2)
+    if single:
+        return FrameDataset(data.pretrain, "train"), None, cfg.views_per_step // 2
+    ds = TimeTupleDataset(data.pretrain, "train", offsets=cfg.time_offsets, weights=cfg.offset_weights,
+                          hard_negative_gap=gap, per_clip=2 if gap is None else 1, seed=seed,
+                          fixed_tuples=cfg.fixed_tuples)
+    collate = TupleCollate(data.pretrain, data.pretrain.clips("train"), data.descriptors, seed=seed,
+                           donor_other_identity=cfg.donor_other_identity)
+    return ds, collate, cfg.views_per_step // (4 if row.hard_neg else 2)
+
+
+def _real_tuple_dataset(row: Row, cfg, data: SSLFERData, seed: int):
+    gap = cfg.hard_negative_gap if row.hard_neg else None
+    ds = VoxTupleDataset(data.pretrain, cfg.size, offsets=cfg.time_offsets, weights=cfg.offset_weights,
+                         hard_negative_gap=gap, per_clip=2 if gap is None else 1, seed=seed,
+                         fixed_tuples=cfg.fixed_tuples)
+    needs_landmarks = row.face_swap or row.mask_fn or cfg.landmark_mask_p > 0
+    collate = real.RealTupleCollate(data.pretrain, clip_identities(data.pretrain), cfg.size,
+                                    landmarks=needs_landmarks, descriptor_crop=cfg.descriptor_crop if row.mask_fn else 0,
+                                    eye_margin=cfg.eye_margin * cfg.size / 224, seed=seed)
+    return ds, collate, cfg.views_per_step // (4 if row.hard_neg else 2)
+
+
+def expression_frames(videos, split: str, frame_step: int) -> Subset:
+    """AffectNet-like stills from a split: the apex frames of expressive clips and every ``frame_step``-th
+    frame of neutral clips (onset/offset frames carry weak, ambiguous expressions)."""
+    ds = FrameDataset(videos, split, frame_step=1)
+    c, t = ds.index[:, 0], ds.index[:, 1]
+    neutral = videos.classes.index("neutral")
+    keep = (videos.phase[c, t] == 2) | ((videos.clip_label[c] == neutral) & (t % frame_step == 0))
+    return Subset(ds, np.flatnonzero(keep & (videos.expression[c, t] == videos.clip_label[c])))
+
+
+def identity_frames(videos, frame_step: int) -> ConcatDataset:
+    """Frames of the pretraining pool's held-out people (val + test identities; several clips each)."""
+    return ConcatDataset([FrameDataset(videos, s, frame_step=frame_step) for s in ("val", "test")])
+
+
+def expression_sets(cfg, data: SSLFERData) -> tuple[object, object, tuple[str, ...]]:
+    """(probe-train set, probe-test set, class names): synthetic apex stills or AffectNet train / validation."""
+    if data.real:
+        return data.evaluation[0], data.evaluation[1], data.evaluation[0].classes
+    return (expression_frames(data.evaluation, "train", cfg.eval_frame_step),
+            expression_frames(data.evaluation, "test", cfg.eval_frame_step), data.evaluation.classes)
+
+
+def map_frames(cfg, data: SSLFERData) -> tuple[object, tuple[str, ...], tuple[str, ...]]:
+    """Frames for the t-SNE maps: (dataset, label keys, class names). Synthetic: the pretraining pool's
+    held-out people (several clips each, so identity clusters can show); real: AffectNet validation."""
+    if data.real:
+        return data.evaluation[1], ("expression",), data.evaluation[1].classes
+    return (identity_frames(data.pretrain, cfg.identity_frame_step), ("expression", "identity"),
+            data.pretrain.classes)
