@@ -18,6 +18,7 @@ paired t-test's two-sided p-values, family-wise error ≤ 1 − L), the verdict 
 from __future__ import annotations
 
 import math
+import re
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -29,6 +30,7 @@ LEVEL = 0.95
 SUPPORTED, CONTRADICTED, NOT_RESOLVED = "supported", "contradicted", "not resolved"
 NO_VERDICT = "one seed: no verdict"
 UNTESTABLE = "cannot be tested here"
+NOT_MEASURED = "not measured in this run"
 
 
 def key_rows(claims: Iterable[Claim]) -> set[str]:
@@ -42,11 +44,15 @@ def row_seeds(row: str, claims: Iterable[Claim], seeds: Sequence[int], key_seeds
 
 
 def _values(records: list[dict], row: str, metric: str, key: str, seed: str) -> dict[int, float]:
-    """{seed: value} of one row's metric; missing or non-finite values are left out, a repeated seed is an error."""
+    """{seed: value} of one row's metric; missing or non-finite values are left out.
+
+    A row without any record is an error (a misspelt row), as is a repeated seed.
+    """
     out: dict[int, float] = {}
-    for rec in records:
-        if rec.get(key) != row:
-            continue
+    mine = [rec for rec in records if rec.get(key) == row]
+    if not mine:
+        raise ValueError(f"no record has {key}={row!r}; rows: {sorted({str(r.get(key)) for r in records})}")
+    for rec in mine:
         if seed not in rec:
             raise KeyError(f"record of row {row!r} has no seed column {seed!r}: {sorted(rec)}")
         if rec[seed] in out:
@@ -98,11 +104,13 @@ def holm(pvalues: Sequence[float]) -> list[float]:
 
 
 def evaluate(records: list[dict], claims: Sequence[Claim], key: str = "row", seed: str = "seed",
-             level: float = LEVEL, scale: float = 1.0, unit: str = "") -> list[dict]:
+             level: float = LEVEL, scale: float | dict[str, float] = 1.0,
+             unit: str | dict[str, str] = "", digits: int | dict[str, int] = 1) -> list[dict]:
     """Judge every claim over per-seed ``records`` (a list of flat dicts, one per row and seed).
 
     key, seed: the record columns naming the row and the seed. scale multiplies differences for display
-    (100 for fractions shown in percent); unit names the result ("F1 points"). Returns one JSON-able dict per
+    (100 for fractions shown in percent); unit names the result ("F1 points"); either may be a dict by metric
+    (a metric not in it: scale 1, no unit); digits: decimals shown (default 1). Returns one JSON-able dict per
     claim, in order: the claim, rows, metric, direction, the paper's value, the shared seeds and the seeds
     dropped because only one row has them, the mean difference A − B and its interval (scaled), p, the
     verdict, the Holm-adjusted p and verdict, the number of comparisons and the level.
@@ -111,24 +119,27 @@ def evaluate(records: list[dict], claims: Sequence[Claim], key: str = "row", see
         raise ValueError(f"level must be in (0, 1), got {level}")
     out = []
     for claim in claims:
+        factor = scale.get(claim.metric, 1.0) if isinstance(scale, dict) else scale
         row = {"claim": claim.text, "A": claim.row_a, "B": claim.row_b, "metric": claim.metric,
-               "direction": claim.direction, "paper": claim.paper, "unit": unit, "level": level,
+               "direction": claim.direction, "paper": claim.paper, "level": level,
+               "unit": unit.get(claim.metric, "") if isinstance(unit, dict) else unit,
+               "digits": digits.get(claim.metric, 1) if isinstance(digits, dict) else digits,
                "seeds": [], "unpaired_seeds": [], "n": 0, "diff": None, "low": None, "high": None, "p": None,
                "verdict": UNTESTABLE, "untestable": claim.untestable}
         if claim.testable:
             a = _values(records, claim.row_a, claim.metric, key, seed)
             b = _values(records, claim.row_b, claim.metric_b or claim.metric, key, seed)
-            if not a or not b:
-                missing = claim.row_a if not a else claim.row_b
-                raise ValueError(f"claim {claim.text!r}: no {claim.metric!r} values for row {missing!r} "
-                                 f"(records keyed by {key!r})")
+            if not a or not b:  # e.g. identity columns on real data without LFW
+                row["verdict"] = NOT_MEASURED
+                out.append(row)
+                continue
             shared = sorted(set(a) & set(b))
             if not shared:
                 raise ValueError(f"claim {claim.text!r}: rows {claim.row_a!r} {sorted(a)} and {claim.row_b!r} "
                                  f"{sorted(b)} share no seed")
             ci = paired_interval([a[s] - b[s] for s in shared], level)
             row.update(seeds=shared, unpaired_seeds=sorted(set(a) ^ set(b)), n=ci["n"],
-                       diff=ci["mean"] * scale, low=ci["low"] * scale, high=ci["high"] * scale, p=ci["p"],
+                       diff=ci["mean"] * factor, low=ci["low"] * factor, high=ci["high"] * factor, p=ci["p"],
                        verdict=verdict(ci["low"], ci["high"], claim.direction))
         out.append(row)
     _add_holm(out, 1 - level)
@@ -147,40 +158,65 @@ def _add_holm(rows: list[dict], alpha: float) -> None:
         r.setdefault("verdict_holm", r["verdict"])
 
 
-def _signed(x: float, digits: int) -> str:
-    return f"{x:+.{digits}f}".replace("-", "−")
+def _signed(x: float, digits: int | None) -> str:
+    """'+0.7' / '−2.1' (a true minus sign); digits None: as few as the value needs ('+0.051')."""
+    return (f"{x:+g}" if digits is None else f"{x:+.{digits}f}").replace("-", "−")
 
 
-def describe(result: dict, digits: int = 1) -> str:
-    """One sentence for a reading: '+0.7 F1 points, 95 % CI [−2.1, +3.5] over 5 paired seeds: not resolved'."""
+def _paper(value) -> str:
+    return "" if value is None else _signed(value, None) if isinstance(value, (int, float)) else value
+
+
+def describe(result: dict) -> str:
+    """One sentence for a reading, e.g. 'paper +0.30; this run +0.7 F1 points, 95% CI [−2.1, +3.5] over 5 paired
+    seeds: not resolved' (chapters glue it into their prose, so a reading never types a number)."""
+    paper = f"paper {_paper(result['paper'])}; " if result["paper"] is not None else ""
+    digits = result.get("digits", 1)
     if result["untestable"]:
-        return f"{UNTESTABLE}: {result['untestable']}"
+        return f"{paper}{UNTESTABLE}: {result['untestable']}"
+    if result["diff"] is None:
+        return f"{paper}{result['verdict']}"
     unit = f" {result['unit']}" if result["unit"] else ""
     if result["n"] < 2:
-        return f"{_signed(result['diff'], digits)}{unit} on one seed: no verdict"
+        return f"{paper}this run {_signed(result['diff'], digits)}{unit} on one seed: no verdict"
     dropped = f" ({len(result['unpaired_seeds'])} unpaired seeds left out)" if result["unpaired_seeds"] else ""
     holm_note = "" if result["verdict_holm"] == result["verdict"] else \
         f"; {result['verdict_holm']} after Holm's correction for {result['comparisons']} comparisons"
-    return (f"{_signed(result['diff'], digits)}{unit}, {result['level']:.0%} CI "
+    return (f"{paper}this run {_signed(result['diff'], digits)}{unit}, {result['level']:.0%} CI "
             f"[{_signed(result['low'], digits)}, {_signed(result['high'], digits)}] over {result['n']} paired "
             f"seeds{dropped}: {result['verdict']}{holm_note}")
 
 
-def table(results: list[dict], digits: int = 1):
+def glue_key(text: str) -> str:
+    """The name under which a chapter glues a claim's sentence: its text in lower case, words joined by '-'."""
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def glue_verdicts(results: list[dict], extra: dict[str, str] | None = None) -> None:
+    """Glue each claim's sentence under ``glue_key(claim)``, and ``extra`` {name: text}, for a chapter's prose.
+
+    The prose pastes them with MyST-NB's ``{glue:text}`name``` role, so its numbers are the executed ones.
+    """
+    from myst_nb import glue
+
+    for r in results:
+        glue(glue_key(r["claim"]), describe(r), display=False)
+    for name, text in (extra or {}).items():
+        glue(name, str(text), display=False)
+
+
+def table(results: list[dict]):
     """The verdict table a chapter shows: a DataFrame indexed by claim, the level and comparisons in the header."""
     import pandas as pd
 
-    def fmt(x):
-        return "" if x is None else _signed(x, digits)
-
-    def paper(x):
-        return "" if x is None else _signed(x, 2) if isinstance(x, (int, float)) else x
+    def fmt(x, r):
+        return "" if x is None or math.isnan(x) else _signed(x, r.get("digits", 1))
 
     level = f"{results[0]['level']:.0%}" if results else ""
     m = results[0]["comparisons"] if results else 0
     rows = [{"claim": r["claim"], "A − B": f"{r['A']} − {r['B']}" if r["A"] else "",
-             "paper": paper(r["paper"]), "seeds": r["n"] or "", "this run": fmt(r["diff"]),
-             f"{level} CI": "" if r["low"] is None or math.isnan(r["low"]) else f"[{fmt(r['low'])}, {fmt(r['high'])}]",
+             "paper": _paper(r["paper"]), "seeds": r["n"] or "", "this run": fmt(r["diff"], r),
+             f"{level} CI": "" if r["n"] < 2 or r["low"] is None else f"[{fmt(r['low'], r)}, {fmt(r['high'], r)}]",
              "verdict": r["verdict"] if not r["untestable"] else f"{UNTESTABLE}: {r['untestable']}",
              f"Holm ({m} comparisons)": r["verdict_holm"] if not r["untestable"] else ""}
             for r in results]

@@ -38,7 +38,10 @@ def test_hand_computed_case_and_verdicts():
     assert sup["diff"] == pytest.approx(10.0) and sup["low"] == pytest.approx(10.0 - half)
     assert sup["high"] == pytest.approx(10.0 + half)
     assert sup["verdict"] == "supported" and con["verdict"] == "contradicted"
-    assert claims.describe(sup) == "+10.0 F1 points, 95% CI [+7.5, +12.5] over 3 paired seeds: supported"
+    assert claims.describe(sup) == "this run +10.0 F1 points, 95% CI [+7.5, +12.5] over 3 paired seeds: supported"
+    [by_metric] = claims.evaluate(recs, [Claim("A > B", "A", "B", "F1")], scale={"F1": 100, "CCC": 1},
+                                  unit={"F1": "F1 points"})
+    assert by_metric["diff"] == pytest.approx(10.0) and by_metric["unit"] == "F1 points"
 
 
 def test_interval_containing_zero_is_not_resolved():
@@ -58,10 +61,11 @@ def test_only_shared_seeds_are_paired_and_reported():
 
 def test_one_seed_gives_no_verdict():
     recs = records({"A": {0: 0.9}, "B": {0: 0.1}})
-    [out] = claims.evaluate(recs, [Claim("A > B", "A", "B", "F1")], scale=100, unit="F1 points")
+    [out] = claims.evaluate(recs, [Claim("A > B", "A", "B", "F1", paper=0.5)], scale=100,
+                           unit="F1 points")
     assert out["verdict"] == claims.NO_VERDICT and out["verdict_holm"] == claims.NO_VERDICT
     assert out["diff"] == pytest.approx(80.0) and math.isnan(out["low"]) and out["comparisons"] == 0
-    assert claims.describe(out) == "+80.0 F1 points on one seed: no verdict"
+    assert claims.describe(out) == "paper +0.5; this run +80.0 F1 points on one seed: no verdict"
     assert claims.table([out]).loc["A > B", "95% CI"] == ""
 
 
@@ -103,8 +107,12 @@ def test_bad_input_is_named():
     recs = records({"A": {0: 0.5}, "B": {1: 0.5}})
     with pytest.raises(ValueError, match="share no seed"):
         claims.evaluate(recs, [Claim("A > B", "A", "B", "F1")])
-    with pytest.raises(ValueError, match="no 'F1' values for row 'Z'"):
+    with pytest.raises(ValueError, match="no record has row='Z'"):
         claims.evaluate(recs, [Claim("A > Z", "A", "Z", "F1")])
+    nan = [{"row": r, "seed": 0, "F1": float("nan")} for r in "AB"]
+    [unmeasured] = claims.evaluate(nan, [Claim("A > B", "A", "B", "F1")])
+    assert unmeasured["verdict"] == claims.describe(unmeasured) == claims.NOT_MEASURED
+    assert claims.glue_key("MaskFN helps (TimeAug+HardNeg)") == "maskfn-helps-timeaug-hardneg"
     with pytest.raises(ValueError, match="two records for seed 0"):
         claims.evaluate(recs + recs, [Claim("A > B", "A", "B", "F1")])
     with pytest.raises(ValueError, match="direction"):
