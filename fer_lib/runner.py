@@ -12,7 +12,8 @@ exit status is non-zero.
 Cache: a chapter is skipped when its *cache key* equals the key stored by its last successful run under
 that profile and its executed notebook and results file exist. The key is the SHA-256 of (1) the chapter's
 text file, (2) the injected parameters as sorted JSON, (3) every ``fer_lib/**/*.py`` file (path and bytes,
-sorted by path) and (4) ``requirements.txt``. ``--force`` ignores it.
+sorted by path) and (4) ``requirements.txt``. ``--force`` ignores it. The claims ledger (``RUN_LAST``) runs
+after the other chapters, and its key also covers the profile's results files.
 
 ``html`` stages the executed notebooks of one profile with the static pages into ``_build/src`` and runs
 Jupyter Book 1.x (execution off: papermill already ran them) into ``_build/html``.
@@ -36,6 +37,9 @@ from fer_lib.runtime import REPO_ROOT, code_digest
 
 BOOK_DIR = REPO_ROOT / "book"
 KERNEL = "fer-book"
+#: Pages that read the other chapters' results (the claims ledger): they run after every other chapter, and
+#: their cache key also covers the profile's results files, so a re-run chapter re-runs them.
+RUN_LAST = ("claims",)
 
 
 @dataclass
@@ -70,6 +74,22 @@ def notebook_chapters(book_dir: Path = BOOK_DIR) -> list[str]:
     """
     pages = toc_pages() if book_dir == BOOK_DIR else sorted(p.stem for p in book_dir.glob("*.md"))
     return [p for p in pages if (book_dir / f"{p}.md").exists() and is_notebook(book_dir / f"{p}.md")]
+
+
+def execution_order(chapters: list[str]) -> list[str]:
+    """``chapters`` with the ``RUN_LAST`` pages moved to the end (otherwise in the given order)."""
+    return sorted(chapters, key=lambda c: c in RUN_LAST)
+
+
+def results_digest(profile: str) -> str:
+    """SHA-256 over the profile's results files (name and bytes; the ledger's own ``claims.json`` left out)."""
+    from fer_lib.results import results_root
+
+    digest = hashlib.sha256()
+    for path in sorted((results_root() / profile).glob("*.json")):
+        if path.name != "claims.json":
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 def config_keys(chapter: str) -> set[str] | None:
@@ -156,6 +176,8 @@ def execute_chapter(chapter: str, profile: str, params: dict, *, force: bool = F
     notebook = to_notebook(text_file)
     injected = chapter_parameters(notebook, chapter, profile, params)
     key = cache_key(text_file, injected)
+    if chapter in RUN_LAST:
+        key = hashlib.sha256((key + results_digest(profile)).encode()).hexdigest()
     produced = output.exists() and (config_keys(chapter) is None or results_path(chapter, profile).exists())
     if not force and produced and key_file.exists() and key_file.read_text().strip() == key:
         return Outcome(chapter, "skipped")
@@ -282,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     available = notebook_chapters(args.book_dir)
-    chapters = args.chapters or available
+    chapters = execution_order(args.chapters or available)
     unknown = [c for c in chapters if c not in available]
     if unknown:
         parser.error(f"unknown chapter(s) {unknown}; chapters: {available}")

@@ -81,3 +81,15 @@ def test_unknown_parameter_is_an_error(book):
     book_dir, _ = book
     with pytest.raises(SystemExit):
         runner.main(["run", "--profile", "smoke", "--book-dir", str(book_dir), "-p", "no_such_key", "1", "good"])
+
+
+def test_ledger_runs_last_and_its_key_follows_the_results(tmp_path, monkeypatch):
+    assert runner.execution_order(["claims", "data", "ssl_fer"]) == ["data", "ssl_fer", "claims"]
+    assert runner.notebook_chapters().index("claims") < runner.notebook_chapters().index("ssl_fer")  # toc: after intro
+    monkeypatch.setenv("FER_RESULTS_DIR", str(tmp_path))
+    (tmp_path / "smoke").mkdir()
+    before = runner.results_digest("smoke")
+    (tmp_path / "smoke" / "claims.json").write_text("{}")  # the ledger's own output does not count
+    assert runner.results_digest("smoke") == before
+    (tmp_path / "smoke" / "ssl_fer.json").write_text("{}")
+    assert runner.results_digest("smoke") != before
