@@ -102,7 +102,7 @@ FINE_TARGET = "AffectNet-like 8"        # the fine-grained target of the weight 
 # `paper` states the expected direction only.
 _SEEN = ("RAF-like 7", "AffectNet-like 8")
 _CROSS = ("FER2013-like 7 (unseen domain)", "CK+-like 8 (lab; probe trained on AffectNet-like)")
-_DIRECTION = "A higher (direction only: no published number available)"
+_DIRECTION = "higher (direction only; no published number)"
 _COMPARISONS = (
     ("the weight vector helps fine-grained targets", "crs_cont", "no_weight"),
     ("the softmax-contrast term helps", "crs_cont", "no_softmax_contrast"),
