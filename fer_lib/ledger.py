@@ -81,7 +81,7 @@ def table(ledger: dict):
         paper = r["paper"]
         rows.append({"chapter": r["chapter"], "claim": r["claim"],
                      "paper": "" if paper is None else f"{paper:+g}" if isinstance(paper, (int, float)) else paper,
-                     "this run": f"{num(r['diff'], d)} {r.get('unit') or ''}".strip(),
+                     "this run": f"{num(r['diff'], d)} {r.get('unit') or ''}".strip() if r["diff"] is not None else "",
                      "seeds": r["n"] or "",
                      "interval": f"[{num(r['low'], d)}, {num(r['high'], d)}]" if (r["n"] or 0) >= 2 else "",
                      "verdict": r["verdict"] if not r.get("untestable") else rule.UNTESTABLE,
