@@ -19,7 +19,8 @@ The notebook executes into a hidden temporary file and writes its results into a
 replace ``<chapter>.ipynb`` and ``results/<run>/<chapter>.json`` only on success, so a failed, killed or
 disk-full run keeps the last good notebook and results. Its partial notebook is kept beside the good one
 as ``<chapter>.failed.ipynb``, the failing cell is named (also when the kernel died), the other chapters
-still run and the exit status is non-zero.
+still run and the exit status is non-zero. The claims
+ledger (``RUN_LAST``) runs after the other chapters, and its key also covers the run's results files.
 
 Cache: a chapter is skipped when its *cache key* equals the key stored by its last successful run in that
 run folder and its executed notebook and results file exist. The key is the SHA-256 of (1) the chapter's
@@ -55,6 +56,9 @@ LIB_DIR = REPO_ROOT / "fer_lib"
 #: Names the runner owns: a ``-p`` value for them would contradict the command line (``-p profile full``
 #: with ``--profile smoke`` ran ``full`` and filed it under ``smoke``).
 RESERVED = {"profile": "use --profile"}
+#: Pages that read the other chapters' results (the claims ledger): they run after every other chapter, and
+#: their cache key also covers the run's results files, so a re-run chapter re-runs them.
+RUN_LAST = ("claims",)
 
 
 @dataclass
@@ -95,6 +99,20 @@ def notebook_parameter_problems(notebook, chapter: str, params: dict) -> list[st
             problems.append(f"{chapter}: notebook parameter {name!r}: got {value!r}; "
                             f"must be of type {kind.__name__} like its default {info['default']}")
     return problems
+
+
+def execution_order(chapters: list[str]) -> list[str]:
+    """``chapters`` with the ``RUN_LAST`` pages moved to the end (otherwise in the given order)."""
+    return sorted(chapters, key=lambda c: c in RUN_LAST)
+
+
+def results_digest(run: str) -> str:
+    """SHA-256 over a run's results files (name and bytes; the ledger's own ``claims.json`` left out)."""
+    digest = hashlib.sha256()
+    for path in sorted((results_root() / run).glob("*.json")):
+        if path.name != "claims.json":
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 def chapter_parameters(notebook, chapter: str, profile: str, params: dict) -> dict:
@@ -274,6 +292,8 @@ def execute_chapter(chapter: str, profile: str, params: dict, *, force: bool = F
     except ValueError as err:
         return Outcome(chapter, "failed", error=str(err))
     key = cache_key(text_file, injected)
+    if chapter in RUN_LAST:
+        key = hashlib.sha256((key + results_digest(run)).encode()).hexdigest()
     writes_results = config_keys(chapter) is not None
     produced = files.notebook.exists() and (not writes_results or results_path(chapter, run).exists())
     if not force and produced and files.key.exists() and files.key.read_text().strip() == key:
@@ -400,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     available = notebook_chapters(book_dir)
-    chapters = args.chapters or available
+    chapters = execution_order(args.chapters or available)
     unknown = [c for c in chapters if c not in available]
     if unknown:
         parser.error(f"unknown chapter(s) {unknown}; chapters: {available}")

@@ -5,7 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from fer_lib import book as book_files
 from fer_lib import runner
+
+REPO = Path(__file__).resolve().parents[1]
 
 HEADER = """---
 jupytext:
@@ -242,3 +245,15 @@ def test_failed_run_keeps_the_last_good_results(book, tmp_path):
     [failed] = runner.run_chapters(["good"], "smoke", book_dir=book_dir, progress=False)
     assert failed.status == "failed" and json.loads(results.read_text()) == {"value": 1}
     assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["smoke"], "no staging folder left"
+
+
+def test_ledger_runs_last_and_its_key_follows_the_results(tmp_path, monkeypatch):
+    assert runner.execution_order(["claims", "data", "ssl_fer"]) == ["data", "ssl_fer", "claims"]
+    assert book_files.notebook_chapters(REPO / "book").index("claims") < book_files.notebook_chapters(REPO / "book").index("ssl_fer")  # toc: after intro
+    monkeypatch.setenv("FER_RESULTS_DIR", str(tmp_path))
+    (tmp_path / "smoke").mkdir()
+    before = runner.results_digest("smoke")
+    (tmp_path / "smoke" / "claims.json").write_text("{}")  # the ledger's own output does not count
+    assert runner.results_digest("smoke") == before
+    (tmp_path / "smoke" / "ssl_fer.json").write_text("{}")
+    assert runner.results_digest("smoke") != before

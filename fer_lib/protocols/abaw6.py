@@ -249,20 +249,3 @@ def summarise(records: list[dict], rows: tuple[Row, ...]) -> list[dict]:
                     "teacher_f1": round(float(np.mean(teacher)), 2) if teacher else None,
                     "teacher_warmup_f1": round(float(np.mean(warm)), 2) if warm else None})
     return out
-
-
-def claim_verdict(records: list[dict], a: str, b: str, key: str = "f1", key_b: str | None = None) -> str:
-    """'A beats B' from per-seed records (A's ``key`` vs B's ``key_b``, default the same): supported if
-    mean(A) - mean(B) > std(A) + std(B) (sample std over seeds), contradicted if mean(B) - mean(A) exceeds it,
-    else not resolved. Returns e.g. '21.0 vs 19.5 (spread 5.1): not resolved'."""
-    key_b = key_b or key
-    va = [r[key] for r in records if r["row"] == a and r.get(key) is not None]
-    vb = [r[key_b] for r in records if r["row"] == b and r.get(key_b) is not None]
-    if not va or not vb:
-        raise ValueError(f"no {key!r} values for row {a!r} or no {key_b!r} values for row {b!r}")
-    ma, mb = float(np.mean(va)), float(np.mean(vb))
-    if min(len(va), len(vb)) < 2:
-        return f"{ma:.1f} vs {mb:.1f}: not resolved (needs two or more seeds per row)"
-    spread = float(np.std(va, ddof=1) + np.std(vb, ddof=1))
-    word = "supported" if ma - mb > spread else "contradicted" if mb - ma > spread else "not resolved"
-    return f"{ma:.1f} vs {mb:.1f} (spread {spread:.1f}): {word}"
