@@ -4,9 +4,12 @@ import itertools
 
 import numpy as np
 import pytest
+import torch
+from torch import nn
 
 from fer_lib.data.samplers import GroupBatchSampler, group_batches, max_group_batches
 from fer_lib.engine.distributed import ShardedSampler
+from fer_lib.engine.trainer import fit
 
 
 def brute_max_batches(sizes, c):
@@ -124,3 +127,35 @@ def test_bad_input():
         GroupBatchSampler(np.arange(10), 4, world_size=3)
     with pytest.raises(ValueError, match="1-D"):
         group_batches(np.zeros((2, 2)), 1, np.random.default_rng(0))
+
+
+def test_fit_trains_on_the_samplers_batches():
+    """engine.fit cuts the sampler's keys into runs of ``batch_size``: every step sees one of its batches."""
+    class Items(torch.utils.data.Dataset):
+        def __len__(self):
+            return 24
+
+        def __getitem__(self, i):
+            return {"index": torch.tensor(i)}
+
+    class Recorder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.zeros(()))
+            self.seen = []
+
+        def training_step(self, batch):
+            self.seen.append(batch["index"].tolist())
+            return self.w * 0.0, {}
+
+    groups = np.repeat(np.arange(8), 3)
+    sampler = GroupBatchSampler(groups, 4, seed=0)
+    method = Recorder()
+    fit(method, Items(), optimizers=torch.optim.SGD(method.parameters(), lr=0.1), batch_size=sampler.batch_size,
+        epochs=2, sampler=sampler, device="cpu", progress=False)
+    expected = []
+    for epoch in range(2):
+        sampler.set_epoch(epoch)
+        expected += sampler.batches().tolist()
+    assert method.seen == expected and len(expected) == 12
+    assert all(len(set(groups[b].tolist())) == 4 for b in method.seen)
