@@ -5,7 +5,7 @@ Class-balanced: ABAW6 / Face2Exp build their labelled set by taking the same num
 
 Group batches: in contrastive pretraining every other item of a batch is a negative, so two items of one
 clip in a batch are same-clip negatives nobody asked for (with two tuples per clip and a shuffled order,
-about (B - 1) / (N - 1) of the clips: 23 % at 64 of 268 items). :class:`GroupBatchSampler` fills every batch
+about (B - 1) / (N - 1) of the clips: 23 % at 64 of 272 items). :class:`GroupBatchSampler` fills every batch
 with the same number of distinct groups, and ``items_per_group`` > 1 co-batches that many items of each
 group when a row asks for it.
 
