@@ -88,13 +88,14 @@ def group_batches(groups: np.ndarray, groups_per_batch: int, rng: np.random.Gene
         raise ValueError(f"groups must be a non-empty 1-D array of group ids, got shape {groups.shape}")
     if groups_per_batch < 1 or items_per_group < 1:
         raise ValueError(f"groups_per_batch and items_per_group must be >= 1, got {groups_per_batch}, {items_per_group}")
-    ids, inverse = np.unique(groups, return_inverse=True)
-    units = []                                              # per group: [u_g, items_per_group] item indices
-    for g in range(len(ids)):
-        members = rng.permutation(np.flatnonzero(inverse == g))
-        n_units = members.size // items_per_group
-        units.append(members[:n_units * items_per_group].reshape(n_units, items_per_group))
-    left = np.array([len(u) for u in units], np.int64)
+    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    order = np.lexsort((rng.random(groups.size), inverse))  # items by group, in random order within a group
+    left = counts // items_per_group                         # units per group
+    group_start = np.cumsum(counts) - counts
+    rank_in_group = np.arange(groups.size) - group_start[inverse[order]]
+    kept = order[rank_in_group < (left * items_per_group)[inverse[order]]]
+    unit_items = kept.reshape(-1, items_per_group)           # [U, items_per_group]; a group's units are contiguous
+    next_unit = np.cumsum(left) - left                       # row of each group's next unit
     if (left > 0).sum() < groups_per_batch:
         raise ValueError(f"only {(left > 0).sum()} groups have {items_per_group} item(s); a batch needs "
                          f"{groups_per_batch} distinct groups")
@@ -103,7 +104,8 @@ def group_batches(groups: np.ndarray, groups_per_batch: int, rng: np.random.Gene
         priority = left + rng.random(left.size)             # most units left first; the fraction breaks ties
         priority[left == 0] = -1.0
         chosen = np.argpartition(-priority, groups_per_batch - 1)[:groups_per_batch]
-        batch = np.concatenate([units[g][len(units[g]) - left[g]] for g in chosen])
+        batch = unit_items[next_unit[chosen]].reshape(-1)
+        next_unit[chosen] += 1
         left[chosen] -= 1
         batches.append(batch[rng.permutation(batch.size)])
     return np.stack(batches).astype(np.int64)
