@@ -126,10 +126,12 @@ def ssl_data():
 
 
 def _ssl_config(profile: str):
-    """The profile's model and optimiser; tiny data: 32-px frames and views, 8 images per step."""
+    """The profile's model and optimiser; tiny data: 32-px frames and views, the fewest images per step the profile
+    allows (MoCo's shuffle-BN needs two images per group)."""
     cfg = resolve(ssl_exp.Config, ssl_exp.PROFILES, profile)
     return dataclasses.replace(cfg, size=32, view_size=32, n_identities=6, clips_per_identity=2, frames_per_clip=24,
-                               eval_identities=16, eval_clips_per_identity=2, descriptor_crop=16, views_per_step=8)
+                               eval_identities=16, eval_clips_per_identity=2, descriptor_crop=16,
+                               views_per_step=max(8, 4 * cfg.moco_bn_groups))  # MoCo: 2 images per BN group
 
 
 SSL_ROWS = {r.row: r for r in ssl_exp.ROWS}

@@ -85,6 +85,10 @@ class Config:
     byol_hidden: PosInt = 4096
     byol_dim: PosInt = 256
     byol_momentum: Prob = 0.996
+    # ours: > 0 scales both momenta to the run: EMA time constant = this fraction of the steps, never faster than the
+    # papers' (nn.momentum.budget_momentum); 0: the papers' values (at 136 steps MoCo's keys stay 87 % their init)
+    momentum_time_fraction: Prob = 0.0
+    moco_bn_groups: PosInt = 8            # MoCo shuffle-BN groups on one device (MoCo: 8 GPUs x 32 images); 1: off
     # evaluation: "linear" = linear probe on frozen features (the paper's intent); "finetune" = the authors'
     # downstream code (whole encoder + MLP head, Adam 1e-4, wd 5e-4, batch 64, cosine, Balanced-Softmax CE)
     eval_protocol: Annotated[str, OneOf("linear", "finetune")] = "linear"
@@ -103,12 +107,14 @@ PROFILES = {
         "depth": 10, "width": 4, "stem_stride": 2, "view_size": 32, "proj_hidden": 32, "proj_dim": 16,
         "views_per_step": 32, "epochs": 2, "moco_queue": 64, "byol_hidden": 32, "byol_dim": 16,
         "probe_epochs": 3, "descriptor_crop": 16, "mechanism_tuples": 16, "swap_oracle_pairs": 4, "tsne_points": 60,
+        "momentum_time_fraction": 0.1, "moco_bn_groups": 2,
     },
     "default": {
         "seeds": (0, 1, 2), "size": 64, "n_identities": 48, "clips_per_identity": 4, "frames_per_clip": 32,
         "depth": 10, "width": 32, "stem_stride": 4, "view_size": 64, "proj_hidden": 256, "proj_dim": 64,
         "lr": 1e-3, "views_per_step": 128, "epochs": 32, "moco_queue": 1024, "byol_hidden": 256, "byol_dim": 64,
         "probe_epochs": 50, "descriptor_crop": 32, "mechanism_tuples": 128, "swap_oracle_pairs": 32, "tsne_points": 600,
+        "momentum_time_fraction": 0.1, "moco_bn_groups": 4,
     },
     "full": {
         "seeds": (0, 1, 2), "size": 112, "n_identities": 400, "clips_per_identity": 8, "frames_per_clip": 48,

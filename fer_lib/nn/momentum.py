@@ -38,3 +38,30 @@ def cosine_momentum(step: int, total_steps: int, base: float) -> float:
         raise ValueError(f"total_steps must be > 0, got {total_steps}")
     progress = min(max(step / total_steps, 0.0), 1.0)
     return 1.0 - (1.0 - base) * (math.cos(math.pi * progress) + 1.0) / 2.0
+
+
+def budget_momentum(paper_momentum: float, total_steps: int, time_fraction: float | None) -> float:
+    """The EMA momentum for a run of ``total_steps`` steps whose time constant is ``time_fraction`` of the run.
+
+    An EMA ``target <- m * target + (1 - m) * online`` forgets with time constant ``tau = 1 / (1 - m)``
+    steps, and after S steps the initial weights keep the share ``m ** S``. The papers' values assume long
+    runs (MoCo-v2: 0.999, tau = 1000 steps of 1.25 M; BYOL: 0.996, tau = 250): in a run of 136 steps the
+    target would still be ``0.999 ** 136 = 87 %`` its random initialisation. Here
+
+        m = min(paper_momentum, max(0, 1 - 1 / (time_fraction * total_steps)))
+
+    so ``tau = time_fraction * total_steps`` and the initial share after the run is
+    ``(1 - 1 / (f S)) ** S <= exp(-1 / f)`` (f = 0.1: at most 4.5e-5). The paper's value is kept
+    (``time_fraction=None``, or a run long enough that ``f * S >= 1 / (1 - paper_momentum)``), so the
+    rule never makes the target faster than the paper's. For BYOL's cosine schedule, pass the result as
+    the base momentum (the schedule then halves the forgetting: share ~ ``exp(-1 / (2 f))``).
+    """
+    if not 0.0 <= paper_momentum <= 1.0:
+        raise ValueError(f"paper_momentum must be in [0, 1], got {paper_momentum}")
+    if time_fraction is None:
+        return paper_momentum
+    if total_steps <= 0:
+        raise ValueError(f"total_steps must be > 0, got {total_steps}")
+    if not time_fraction > 0.0:
+        raise ValueError(f"momentum time_fraction must be > 0 (or None for the paper's momentum), got {time_fraction}")
+    return min(paper_momentum, max(0.0, 1.0 - 1.0 / (time_fraction * total_steps)))

@@ -41,6 +41,7 @@ from fer_lib.methods.ssl_fer import SSLFER, Strategies
 from fer_lib.metrics.classification import confusion
 from fer_lib.metrics.mechanism import false_negative_precision, tuple_label_checks
 from fer_lib.models.resnet import ResNetBackbone
+from fer_lib.nn.momentum import budget_momentum
 from fer_lib.protocols import ssl_fer_real as real
 from fer_lib.protocols.probes import FineTuneClassifier, ProbeResult, fine_tune, identity_leakage_probe, linear_probe, ridge_probe
 from fer_lib.protocols.ssl_fer_data import (SSLFERData, expression_sets, identity_frames, load_data,  # noqa: F401
@@ -79,11 +80,13 @@ def build_method(row: Row, cfg, seed: int, steps: int) -> nn.Module:
     torch.manual_seed(seed)
     backbone = ResNetBackbone(cfg.depth, cfg.width, cfg.stem_stride)
     v = views(cfg)
+    fraction = cfg.momentum_time_fraction or None  # 0: the papers' momenta, unscaled
     if row.method == "byol":
-        return BYOL(backbone, v, steps, cfg.byol_hidden, cfg.byol_dim, cfg.byol_momentum, seed=seed)
+        return BYOL(backbone, v, steps, cfg.byol_hidden, cfg.byol_dim,
+                    budget_momentum(cfg.byol_momentum, steps, fraction), seed=seed)
     if row.method == "moco":
         return MoCo(backbone, v, cfg.proj_hidden, cfg.proj_dim, cfg.moco_queue, cfg.moco_temperature,
-                    cfg.moco_momentum, seed=seed)
+                    budget_momentum(cfg.moco_momentum, steps, fraction), seed=seed, bn_groups=cfg.moco_bn_groups)
     if row.method in ("ssl_fer", "none"):
         swap = functools.partial(swap_faces, feather=cfg.swap_feather)
         mask = functools.partial(random_landmark_mask, margin=cfg.landmark_margin * cfg.size / 224)
