@@ -47,9 +47,10 @@ lock:
 	mv requirements.lock.new requirements.lock
 	rm -rf $(LOCK_VENV)
 
-# JupyterLab on the chapters with the project's kernel (chapters open as notebooks, MyST renders).
+# JupyterLab with the project's kernel: chapters in book/ open as notebooks, MyST renders. It serves the
+# repository root (not book/), where jupytext.toml is found and the library's code is one click away.
 lab: env
-	$(VENV)/bin/jupyter lab book/
+	$(VENV)/bin/jupyter lab
 
 notebooks: env
 	$(PY) -m fer_lib.runner run --profile $(PROFILE) $(CHAPTERS)
