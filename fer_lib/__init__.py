@@ -4,4 +4,5 @@ Data flows one way (see README, "Layout"): data -> augment -> models -> losses -
 -> engine -> metrics -> results. Chapters in ``book/`` call into this package and hold no logic.
 """
 
-__version__ = "0.1.0"
+# The single source of the version: pyproject.toml reads it at build time; bump it with a CHANGELOG.md entry.
+__version__ = "0.2.0"

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from fer_lib import __version__
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -101,7 +103,7 @@ def library_versions() -> dict[str, str]:
     import importlib.metadata as md
 
     names = ["torch", "torchvision", "numpy", "scikit-learn", "opencv-python-headless", "timm", "dlib-bin", "papermill"]
-    versions = {"python": platform.python_version()}
+    versions = {"python": platform.python_version(), "fer_lib": __version__}
     for name in names:
         try:
             versions[name] = md.version(name)

@@ -27,7 +27,10 @@ def momentum_update(online: nn.Module, target: nn.Module, momentum: float) -> No
     online_params, target_params = list(online.parameters()), list(target.parameters())
     if len(online_params) != len(target_params):
         raise ValueError("online and target networks have different parameter lists")
-    torch._foreach_lerp_([t.data for t in target_params], [o.data for o in online_params], 1.0 - momentum)
+    # Tensor.lerp_ computes start + weight * (end - start), the same kernel the fused multi-tensor
+    # path runs per tensor, so results are bit-identical to it.
+    for t, o in zip(target_params, online_params, strict=True):
+        t.lerp_(o, 1.0 - momentum)
     for o, t in zip(online.buffers(), target.buffers(), strict=True):
         t.copy_(o)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 import numpy as np
+import seaborn as sns
 from matplotlib.figure import Figure
 
 
@@ -57,18 +58,15 @@ def plot_confusion(cm: np.ndarray, class_names: Sequence[str], *, normalize: boo
         shown = np.divide(cm, rows, out=np.zeros_like(cm), where=rows > 0)
     fig = Figure(figsize=(0.55 * k + 2.2, 0.55 * k + 1.6), layout="constrained")
     ax = fig.subplots()
-    im = ax.imshow(shown, cmap=cmap, vmin=0, vmax=1 if normalize else None)
-    fig.colorbar(im, ax=ax, shrink=0.8)
-    ax.set_xticks(range(k), class_names, rotation=45, ha="right", fontsize=8)
-    ax.set_yticks(range(k), class_names, fontsize=8)
+    # seaborn picks each cell's text colour from its background and draws the colour bar.
+    sns.heatmap(shown, ax=ax, cmap=cmap, vmin=0, vmax=1 if normalize else None, annot=True, fmt=".2f" if normalize else ".0f",
+                annot_kws={"fontsize": 7}, xticklabels=list(class_names), yticklabels=list(class_names),
+                square=True, cbar_kws={"shrink": 0.8})
+    ax.tick_params(labelsize=8)
+    ax.tick_params(axis="y", rotation=0)
+    ax.set_xticklabels(ax.get_xticklabels(), rotation=45, ha="right")
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    limit = shown.max() if shown.size else 0
-    for i in range(k):
-        for j in range(k):
-            text = f"{shown[i, j]:.2f}" if normalize else f"{int(cm[i, j])}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=7,
-                    color="white" if shown[i, j] > 0.6 * limit else "black")
     if title:
         ax.set_title(title)
     return fig

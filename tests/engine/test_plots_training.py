@@ -14,7 +14,7 @@ def test_confusion_figure_shows_row_normalised_recall():
     cm = confusion(np.array([0, 0, 1, 1, 1, 2]), np.array([0, 1, 1, 1, 0, 2]), 4)
     fig = plot_confusion(cm, ["a", "b", "c", "d"])
     assert isinstance(fig, Figure)
-    shown = fig.axes[0].images[0].get_array()
+    shown = np.asarray(fig.axes[0].collections[0].get_array()).reshape(4, 4)  # seaborn's heat map mesh
     np.testing.assert_allclose(shown[1], [1 / 3, 2 / 3, 0, 0])
     np.testing.assert_allclose(shown[3], [0, 0, 0, 0])  # empty row stays 0, not NaN
     texts = [t.get_text() for t in fig.axes[0].texts]

@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+import torch
+from torchmetrics.functional.regression import concordance_corrcoef
 
 from fer_lib.metrics.regression import angular_error_deg, ccc, rmse
 
@@ -15,6 +17,22 @@ def test_ccc_reference_formula_and_cases():
     centred = x - x.mean()
     assert ccc(centred, -centred) == pytest.approx(-1.0)
     assert ccc(x, x + 1) < 1.0, "a bias lowers CCC though correlation is 1"
+
+
+def test_ccc_agrees_with_torchmetrics():
+    # torchmetrics (an independent implementation) uses sample moments (n - 1); ours uses Lin's population
+    # moments. Shrinking each deviation from the mean by sqrt((n - 1) / n) turns one into the other exactly,
+    # so the two must agree for any n and any mean offset; for equal means they agree without the shrink.
+    rng = np.random.default_rng(3)
+    for n in (3, 7, 500):
+        x = rng.normal(size=n)
+        y = 0.7 * x + rng.normal(scale=0.5, size=n) + 0.4
+        shrink = np.sqrt((n - 1) / n)
+        xs, ys = x.mean() + (x - x.mean()) * shrink, y.mean() + (y - y.mean()) * shrink
+        reference = concordance_corrcoef(torch.tensor(ys), torch.tensor(xs)).item()
+        assert ccc(x, y) == pytest.approx(reference, rel=1e-12)
+        y0 = y - y.mean() + x.mean()
+        assert ccc(x, y0) == pytest.approx(concordance_corrcoef(torch.tensor(y0), torch.tensor(x)).item(), rel=1e-12)
 
 
 def test_rmse_and_angles():

@@ -39,6 +39,24 @@ def test_momentum_update_is_lerp_and_copies_buffers():
         torch.testing.assert_close(t, o)
 
 
+def test_momentum_update_bit_identical_to_lerp_over_many_steps():
+    # The EMA must equal start + w * (end - start) exactly (torch.lerp's formula), step after step:
+    # a loop of public Tensor.lerp_ replaced the private fused multi-tensor call without changing a bit.
+    torch.manual_seed(1)
+    online = nn.Sequential(nn.Linear(8, 16), nn.Linear(16, 4))
+    target = momentum_copy(online)
+    expected = [p.detach().clone() for p in target.parameters()]
+    for momentum in (0.99, 0.996, 0.5, 0.9):
+        with torch.no_grad():
+            for p in online.parameters():
+                p.add_(torch.randn_like(p))
+        momentum_update(online, target, momentum)
+        expected = [torch.lerp(e, o.detach(), 1.0 - momentum) for e, o in zip(expected, online.parameters())]
+        assert all(torch.equal(t, e) for t, e in zip(target.parameters(), expected))
+    with pytest.raises(ValueError, match="momentum must be in"):
+        momentum_update(online, target, 1.5)
+
+
 def test_cosine_momentum_endpoints():
     assert cosine_momentum(0, 100, 0.99) == pytest.approx(0.99)
     assert cosine_momentum(100, 100, 0.99) == pytest.approx(1.0)
