@@ -12,7 +12,7 @@ import pytest
 from jupyter_server.services.contents.largefilemanager import LargeFileManager
 from jupytext.config import load_jupytext_config
 
-from fer_lib.runner import is_notebook
+from fer_lib.book import is_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p for p in (ROOT / "book").glob("*.md") if is_notebook(p))
