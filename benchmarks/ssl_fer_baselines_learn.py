@@ -26,26 +26,19 @@ import torch
 
 from fer_lib.config import chapter_config, parse_value
 from fer_lib.data.datasets import FrameDataset
-from fer_lib.data.synth import SynthConfig, load_synth
 from fer_lib.engine.trainer import fit
-from fer_lib.methods import ssl_fer_protocol as protocol
 from fer_lib.methods.byol import BYOL
 from fer_lib.methods.moco import MoCo
 from fer_lib.models.resnet import ResNetBackbone
 from fer_lib.nn.momentum import budget_momentum, cosine_momentum
+from fer_lib.protocols import ssl_fer as protocol
+from fer_lib.protocols.ssl_fer_data import synthetic_sets
 from fer_lib.runtime import pick_device
 
 
 def pool(cfg) -> protocol.SSLFERData:
     """The chapter's two synthetic sets (no descriptors: the baselines do not use them)."""
-    pre = load_synth(SynthConfig(domain=cfg.pretrain_domain, n_identities=cfg.n_identities,
-                                 clips_per_identity=cfg.clips_per_identity, frames_per_clip=cfg.frames_per_clip,
-                                 size=cfg.size, seed=cfg.data_seed))
-    ev = load_synth(SynthConfig(domain=cfg.eval_domain, n_identities=cfg.eval_identities,
-                                clips_per_identity=cfg.eval_clips_per_identity,
-                                frames_per_clip=cfg.eval_frames_per_clip, size=cfg.size, seed=cfg.data_seed + 1,
-                                split=(1 - cfg.eval_test_fraction, 0.0, cfg.eval_test_fraction)))
-    return protocol.SSLFERData(pre, ev, None)
+    return protocol.SSLFERData(*synthetic_sets(cfg), None)
 
 
 def weights(module: torch.nn.Module) -> torch.Tensor:

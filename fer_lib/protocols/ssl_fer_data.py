@@ -68,6 +68,12 @@ def load_data(cfg) -> SSLFERData:
         return SSLFERData(read_vox_index(cfg.vox_index, cfg.vox_root), real.affectnet_sets(cfg), None, real=True)
     if cfg.dataset != "synthetic":
         raise ValueError(f"dataset must be 'synthetic' or 'real', got {cfg.dataset!r}")
+    pre, ev = synthetic_sets(cfg)
+    return SSLFERData(pre, ev, frame_descriptors(pre, cfg.descriptor_crop, cfg.eye_margin * cfg.size / 224))
+
+
+def synthetic_sets(cfg):
+    """The rendered pretraining pool and the evaluation stills (a data seed of their own, one apart)."""
     pre = load_synth(SynthConfig(domain=cfg.pretrain_domain, n_identities=cfg.n_identities,
                                  clips_per_identity=cfg.clips_per_identity, frames_per_clip=cfg.frames_per_clip,
                                  size=cfg.size, seed=cfg.data_seed))
@@ -75,7 +81,7 @@ def load_data(cfg) -> SSLFERData:
                                 clips_per_identity=cfg.eval_clips_per_identity,
                                 frames_per_clip=cfg.eval_frames_per_clip, size=cfg.size, seed=cfg.data_seed + 1,
                                 split=(1 - cfg.eval_test_fraction, 0.0, cfg.eval_test_fraction)))
-    return SSLFERData(pre, ev, frame_descriptors(pre, cfg.descriptor_crop, cfg.eye_margin * cfg.size / 224))
+    return pre, ev
 
 
 def total_steps(cfg, data: SSLFERData) -> int:

@@ -4,23 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from timm.models.resnet import BasicBlock, ResNet
 
-from fer_lib.augment.fer_views import FerViewConfig
 from fer_lib.methods.crs_cont import CrsCont, SupervisedEncoder, default_class_weight
-
-VIEWS = FerViewConfig(size=16)
-
-
-def _encoder():
-    torch.manual_seed(0)
-    return ResNet(BasicBlock, [1, 1, 1, 1], channels=(8, 8, 16, 16), stem_width=8, num_classes=0)
-
-
-def _batch(b=6):
-    g = torch.Generator().manual_seed(1)
-    return {"image": torch.randint(0, 256, (b, 3, 20, 20), dtype=torch.uint8, generator=g),
-            "coarse": torch.tensor([0, 1, 1, 2, 3, 1])[:b], "expression": torch.tensor([0, 2, 6, 1, 3, 5])[:b]}
+from tests.methods.test_crs_cont_method import VIEWS, _batch, _encoder  # one tiny encoder and batch for both
 
 
 def test_build_pretraining_rows():
