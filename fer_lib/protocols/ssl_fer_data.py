@@ -96,21 +96,27 @@ def total_steps(cfg, data: SSLFERData) -> int:
     return max(1, cfg.epochs * n_train // max(1, cfg.views_per_step // 4))
 
 
+def items_per_step(row: Row, cfg) -> int:
+    """Dataset items per step, one per clip: ``views_per_step`` images in 4-image HardNeg tuples, 2-image tuples or
+    frames (two views each); with ``equal_clips_per_step`` every row takes HardNeg's number of clips."""
+    return cfg.views_per_step // (4 if row.hard_neg or cfg.equal_clips_per_step else 2)
+
+
 def tuple_dataset(row: Row, cfg, data: SSLFERData, seed: int):
     """(dataset, collate_fn, batch size in dataset items) of a row."""
     single = row.method in ("byol", "moco")
     gap = cfg.hard_negative_gap if row.hard_neg else None
     if data.real:
         return _real_tuple_dataset(row, cfg, data, seed) if not single else (
-            VoxFrames(data.pretrain, cfg.size), None, cfg.views_per_step // 2)
+            VoxFrames(data.pretrain, cfg.size), None, items_per_step(row, cfg))
     if single:
-        return FrameDataset(data.pretrain, "train"), None, cfg.views_per_step // 2
+        return FrameDataset(data.pretrain, "train"), None, items_per_step(row, cfg)
     ds = TimeTupleDataset(data.pretrain, "train", offsets=cfg.time_offsets, weights=cfg.offset_weights,
                           hard_negative_gap=gap, per_clip=2 if gap is None else 1, seed=seed,
                           fixed_tuples=cfg.fixed_tuples)
     collate = TupleCollate(data.pretrain, data.pretrain.clips("train"), data.descriptors, seed=seed,
                            donor_other_identity=cfg.donor_other_identity)
-    return ds, collate, cfg.views_per_step // (4 if row.hard_neg else 2)
+    return ds, collate, items_per_step(row, cfg)
 
 
 def clip_groups(ds) -> np.ndarray:
@@ -145,7 +151,7 @@ def _real_tuple_dataset(row: Row, cfg, data: SSLFERData, seed: int):
     collate = real.RealTupleCollate(data.pretrain, clip_identities(data.pretrain), cfg.size,
                                     landmarks=needs_landmarks, descriptor_crop=cfg.descriptor_crop if row.mask_fn else 0,
                                     eye_margin=cfg.eye_margin * cfg.size / 224, seed=seed)
-    return ds, collate, cfg.views_per_step // (4 if row.hard_neg else 2)
+    return ds, collate, items_per_step(row, cfg)
 
 
 def expression_frames(videos, split: str, frame_step: int) -> Subset:

@@ -84,6 +84,8 @@ def test_every_rows_pretraining_batches_hold_distinct_clips(setup, monkeypatch):
         for batch in keys:
             clips = [int(ds[int(k)]["clip"]) for k in batch]
             assert len(set(clips)) == batch_size, row.row
+    equal = dataclasses.replace(cfg, equal_clips_per_step=True)             # every row: HardNeg's clips per step
+    assert {D.items_per_step(r, equal) for r in E.ROWS if r.rerun} == {cfg.views_per_step // 4}
 
 
 def test_batch_sampler_names_a_pool_too_small_and_an_unknown_dataset(setup):
