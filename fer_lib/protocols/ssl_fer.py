@@ -7,7 +7,8 @@
 
 ``cfg.dataset="real"`` swaps the synthetic sets for VoxCeleb1, AffectNet and LFW (:mod:`.ssl_fer_data`,
 :mod:`.ssl_fer_real`). Every row trains the same backbone for the same number of optimizer steps on the same
-number of images per step (``cfg.views_per_step``), so rows differ only in what makes a positive and a negative.
+number of images per step (``cfg.views_per_step``; ``equal_clips_per_step`` trades that for equal clips), every
+step's items from distinct clips, so rows differ only in what makes a positive and a negative.
 """
 
 from __future__ import annotations
@@ -54,8 +55,8 @@ from fer_lib.runtime import code_digest
 NOT_TRAINING = ("seeds", "eval_identities", "eval_clips_per_identity", "eval_frames_per_clip", "eval_test_fraction",
                 "eval_frame_step", "identity_frame_step", "identity_set_identities", "identity_set_clips",
                 "identity_set_frames", "eval_protocol", "probe_epochs", "probe_lr", "finetune_epochs",
-                "mechanism_tuples", "swap_oracle_pairs", "tsne_points", "num_workers", "checkpoint_every", "affectnet_train_csv",
-                "affectnet_val_csv", "affectnet_images", "lfw_home", "lfw_min_faces")
+                "mechanism_tuples", "swap_oracle_pairs", "tsne_points", "num_workers", "checkpoint_every",
+                "affectnet_train_csv", "affectnet_val_csv", "affectnet_images", "lfw_home", "lfw_min_faces")
 #: per-seed columns of the summary; those in PERCENT are shown x100 with one decimal, the others with three
 COLUMNS = ("F1", "Acc", "V-CCC", "V-RMSE", "A-CCC", "A-RMSE", "identity_probe_acc", "identity_1nn_acc")
 PERCENT = ("F1", "Acc", "identity_probe_acc", "identity_1nn_acc")

@@ -130,16 +130,16 @@ def clip_groups(ds) -> np.ndarray:
     raise TypeError(f"no clip ids for a pretraining dataset of type {type(ds).__name__}")
 
 
-def batch_sampler(ds, items_per_step: int, seed: int, rank: int = 0, world_size: int = 1) -> GroupBatchSampler:
-    """Every step's ``items_per_step`` items come from as many distinct clips (one item per clip): no row gets
+def batch_sampler(ds, per_step: int, seed: int, rank: int = 0, world_size: int = 1) -> GroupBatchSampler:
+    """Every step's ``per_step`` items come from as many distinct clips (one item per clip): no row gets
     same-clip negatives it did not ask for (HardNeg asks inside its 4-image item). Items are tuples, or frames
     for MoCo / BYOL; a pool with fewer training clips than that is an error naming both numbers."""
     groups = clip_groups(ds)
     clips = len(np.unique(groups))
-    if clips < items_per_step:
-        raise ValueError(f"a step takes {items_per_step} items of distinct clips but the pretraining pool has only "
+    if clips < per_step:
+        raise ValueError(f"a step takes {per_step} items of distinct clips but the pretraining pool has only "
                          f"{clips} training clips: lower views_per_step or render more clips")
-    return GroupBatchSampler(groups, items_per_step, seed=seed, rank=rank, world_size=world_size)
+    return GroupBatchSampler(groups, per_step, seed=seed, rank=rank, world_size=world_size)
 
 
 def _real_tuple_dataset(row: Row, cfg, data: SSLFERData, seed: int):
@@ -165,7 +165,8 @@ def expression_frames(videos, split: str, frame_step: int) -> Subset:
 
 
 def identity_frames(videos, frame_step: int) -> FrameDataset:
-    """Every ``frame_step``-th frame of every clip of the identity set (:func:`identity_set`; several clips a person)."""
+    """Every ``frame_step``-th frame of every clip of the identity set (:func:`identity_set`, several clips a
+    person)."""
     return FrameDataset(videos, "all", frame_step=frame_step)
 
 
