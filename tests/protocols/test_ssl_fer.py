@@ -111,3 +111,19 @@ def test_identity_probe_is_its_own_set_and_does_not_move_with_the_training_seed(
     assert a == b                                                             # same frames, same split
     frames = D.identity_frames(ids, cfg.identity_frame_step)
     assert len(frames) == len(ids) * len(range(0, cfg.identity_set_frames, cfg.identity_frame_step))
+
+
+def test_landmark_mask_is_on_as_in_the_authors_views_and_can_be_switched_off(setup):
+    import torch
+
+    cfg, data = setup
+    assert E.Config().landmark_mask_p == 0.8 == cfg.landmark_mask_p          # imgRandomLandmarkMask(p=0.8)
+    simclr = next(r for r in E.ROWS if r.row == "SimCLR")
+    ds, collate, _ = D.tuple_dataset(simclr, cfg, data, 0)
+    batch = collate([ds[i] for i in range(len(ds))])
+    on = P.build_method(simclr, cfg, 0, 1).tuple_images(batch)
+    off = P.build_method(simclr, dataclasses.replace(cfg, landmark_mask_p=0.0), 0, 1).tuple_images(batch)
+    for role in ("anchor", "positive"):                                        # SimCLR: both are the anchor frame
+        assert torch.equal(off[role], batch["anchor"])
+        masked = (on[role] != batch["anchor"]).flatten(1).any(1).float().mean().item()
+        assert 0.6 <= masked <= 0.95, (role, masked)                          # about 0.8 of the images
