@@ -90,6 +90,10 @@ def identity_set(cfg):
                                   size=cfg.size, seed=cfg.data_seed + 2))
 
 
+#: people of the identity set drawn in the t-SNE maps
+MAP_PEOPLE = 16
+
+
 def total_steps(cfg, data: SSLFERData) -> int:
     """``cfg.epochs`` paper epochs: one 4-image tuple per training clip per epoch, views_per_step/4 tuples per step."""
     n_train = len(data.pretrain) if data.real else len(data.pretrain.clips("train"))
@@ -179,9 +183,11 @@ def expression_sets(cfg, data: SSLFERData) -> tuple[object, object, tuple[str, .
 
 
 def map_frames(cfg, data: SSLFERData) -> tuple[object, tuple[str, ...], tuple[str, ...]]:
-    """Frames for the t-SNE maps: (dataset, label keys, class names). Synthetic: the identity set's people
-    (several clips each, so identity clusters can show); real: AffectNet validation."""
+    """Frames for the t-SNE maps: (dataset, label keys, class names). Synthetic: the identity set's first
+    ``MAP_PEOPLE`` people (several clips each, few enough colours for identity clusters to show); real:
+    AffectNet validation."""
     if data.real:
         return data.evaluation[1], ("expression",), data.evaluation[1].classes
-    return (identity_frames(data.identities, cfg.identity_frame_step), ("expression", "identity"),
-            data.identities.classes)
+    frames = identity_frames(data.identities, cfg.identity_frame_step)
+    people = data.identities.identity[frames.index[:, 0]]
+    return Subset(frames, np.flatnonzero(people < MAP_PEOPLE)), ("expression", "identity"), data.identities.classes

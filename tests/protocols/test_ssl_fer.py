@@ -111,6 +111,8 @@ def test_identity_probe_is_its_own_set_and_does_not_move_with_the_training_seed(
     assert a == b                                                             # same frames, same split
     frames = D.identity_frames(ids, cfg.identity_frame_step)
     assert len(frames) == len(ids) * len(range(0, cfg.identity_set_frames, cfg.identity_frame_step))
+    shown, keys, _ = D.map_frames(cfg, data)                                  # the maps: the first 16 people
+    assert {int(shown[i]["identity"]) for i in range(len(shown))} == set(range(min(16, cfg.identity_set_identities)))
 
 
 def test_landmark_mask_is_on_as_in_the_authors_views_and_can_be_switched_off(setup):
