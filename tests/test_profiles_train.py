@@ -127,9 +127,10 @@ def ssl_data():
 
 def _ssl_config(profile: str):
     """The profile's model and optimiser; tiny data: 32-px frames and views, the fewest images per step the profile
-    allows (MoCo's shuffle-BN needs two images per group)."""
+    allows (MoCo's shuffle-BN needs two images per group), and enough training clips (16) for a step's frames to
+    come from distinct clips."""
     cfg = resolve(ssl_exp.Config, ssl_exp.PROFILES, profile)
-    return dataclasses.replace(cfg, size=32, view_size=32, n_identities=6, clips_per_identity=2, frames_per_clip=24,
+    return dataclasses.replace(cfg, size=32, view_size=32, n_identities=12, clips_per_identity=2, frames_per_clip=24,
                                eval_identities=16, eval_clips_per_identity=2, descriptor_crop=16,
                                views_per_step=max(8, 4 * cfg.moco_bn_groups))  # MoCo: 2 images per BN group
 

@@ -7,7 +7,8 @@
 
 ``cfg.dataset="real"`` swaps the synthetic sets for VoxCeleb1, AffectNet and LFW (:mod:`.ssl_fer_data`,
 :mod:`.ssl_fer_real`). Every row trains the same backbone for the same number of optimizer steps on the same
-number of images per step (``cfg.views_per_step``), so rows differ only in what makes a positive and a negative.
+number of images per step (``cfg.views_per_step``; ``equal_clips_per_step`` trades that for equal clips), every
+step's items from distinct clips, so rows differ only in what makes a positive and a negative.
 """
 
 from __future__ import annotations
@@ -44,18 +45,18 @@ from fer_lib.models.resnet import ResNetBackbone
 from fer_lib.nn.momentum import budget_momentum
 from fer_lib.protocols import ssl_fer_real as real
 from fer_lib.protocols.probes import FineTuneClassifier, ProbeResult, fine_tune, identity_leakage_probe, linear_probe, ridge_probe
-from fer_lib.protocols.ssl_fer_data import (SSLFERData, expression_sets, identity_frames, load_data,  # noqa: F401
-                                            map_frames, total_steps, tuple_dataset)
+from fer_lib.protocols.ssl_fer_data import (SSLFERData, batch_sampler, expression_sets, identity_frames,  # noqa: F401
+                                            load_data, map_frames, total_steps, tuple_dataset)
 from fer_lib.results import format_mean_std
 from fer_lib.runtime import code_digest
 
 #: Config keys that change only the evaluation or the bookkeeping, never a row's pretraining: a checkpoint
 #: stays valid when they change (see :func:`checkpoint_dir`).
 NOT_TRAINING = ("seeds", "eval_identities", "eval_clips_per_identity", "eval_frames_per_clip", "eval_test_fraction",
-                "eval_frame_step", "identity_frame_step", "eval_protocol", "probe_epochs", "probe_lr", "finetune_epochs",
-                "mechanism_tuples",
-                "swap_oracle_pairs", "tsne_points", "num_workers", "checkpoint_every", "affectnet_train_csv",
-                "affectnet_val_csv", "affectnet_images", "lfw_home", "lfw_min_faces")
+                "eval_frame_step", "identity_frame_step", "identity_set_identities", "identity_set_clips",
+                "identity_set_frames", "eval_protocol", "probe_epochs", "probe_lr", "finetune_epochs",
+                "mechanism_tuples", "swap_oracle_pairs", "tsne_points", "num_workers", "checkpoint_every",
+                "affectnet_train_csv", "affectnet_val_csv", "affectnet_images", "lfw_home", "lfw_min_faces")
 #: per-seed columns of the summary; those in PERCENT are shown x100 with one decimal, the others with three
 COLUMNS = ("F1", "Acc", "V-CCC", "V-RMSE", "A-CCC", "A-RMSE", "identity_probe_acc", "identity_1nn_acc")
 PERCENT = ("F1", "Acc", "identity_probe_acc", "identity_1nn_acc")
@@ -111,7 +112,8 @@ def pretrain(row: Row, cfg, data: SSLFERData, seed: int, device,
     With ``checkpoint_root`` the run checkpoints every ``cfg.checkpoint_every`` steps and at the end into
     :func:`checkpoint_dir` and resumes from there: an interrupted chapter continues, and a row already trained
     (by an earlier execution, or under torchrun by :mod:`fer_lib.protocols.ssl_fer_train`) is loaded, not
-    retrained. Under torchrun each process takes 1/world of the step's images.
+    retrained. Under torchrun each process takes 1/world of the step's images. Every step's items come from
+    distinct clips (:func:`~fer_lib.protocols.ssl_fer_data.batch_sampler`).
     """
     steps = total_steps(cfg, data)
     method = build_method(row, cfg, seed, steps)
@@ -121,12 +123,13 @@ def pretrain(row: Row, cfg, data: SSLFERData, seed: int, device,
     world = ddp.get_world_size()
     if batch % world:
         raise ValueError(f"{batch} items per step do not split over {world} processes")
+    sampler = batch_sampler(ds, batch, seed, ddp.get_rank(), world)   # distinct clips in every step
     params = [p for p in method.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     folder = None if checkpoint_root is None else checkpoint_dir(checkpoint_root, row, cfg, seed)
-    result = fit(method, ds, optimizers=opt, batch_size=batch // world, max_steps=steps, device=device, seed=seed,
-                 collate_fn=collate, num_workers=cfg.num_workers, progress=False, desc=row.row,
-                 channels_last=torch.device(device).type == "cuda", checkpoint_dir=folder,
+    result = fit(method, ds, optimizers=opt, batch_size=sampler.batch_size, sampler=sampler, max_steps=steps,
+                 device=device, seed=seed, collate_fn=collate, num_workers=cfg.num_workers, progress=False,
+                 desc=row.row, channels_last=torch.device(device).type == "cuda", checkpoint_dir=folder,
                  checkpoint_every=cfg.checkpoint_every if folder else 0, resume=folder is not None)
     return method, result
 
@@ -149,8 +152,8 @@ def embed_frames(backbone: nn.Module, cfg, dataset, device,
 def evaluate(backbone: nn.Module, cfg, data: SSLFERData, seed: int, device) -> dict:
     """Expression: linear probe, or the authors' fine-tuning with ``eval_protocol="finetune"`` (macro F1,
     accuracy, confusion [K, K]), and ridge V/A (CCC, RMSE) on frozen features of the evaluation set, train
-    identities -> test identities. Identity leakage: logistic and 1-NN identity probes on the
-    pretraining pool's held-out people, clip-disjoint split (the same people on both sides)."""
+    identities -> test identities. Identity leakage: logistic and 1-NN identity probes on the identity set's
+    people (:func:`identity_scores`), clip-disjoint split (the same people on both sides)."""
     train_set, test_set, classes = expression_sets(cfg, data)
     keys = ("expression", "valence", "arousal")
     tr_x, tr = embed_frames(backbone, cfg, train_set, device, keys)
@@ -186,14 +189,14 @@ def finetune_expression(backbone: nn.Module, cfg, train_set, test_set, class_cou
 
 
 def identity_scores(backbone: nn.Module, cfg, data: SSLFERData, seed: int, device) -> dict:
-    """Identity leakage: synthetic held-out people of the pretraining pool (clip-disjoint); real: LFW
-    (NaN without ``lfw_home``)."""
+    """Identity leakage: synthetic, the identity set's people (clip-disjoint split, drawn from ``data_seed``: the
+    same frames on both sides for every training seed); real: LFW (NaN without ``lfw_home``)."""
     if data.real:
         if not cfg.lfw_home:
             return dict.fromkeys(("identity_probe_acc", "identity_1nn_acc", "identity_chance"), float("nan"))
         return real.lfw_identity(lambda ds: embed_frames(backbone, cfg, ds, device, ())[0], cfg, seed)
-    id_x, ids = embed_frames(backbone, cfg, identity_frames(data.pretrain, cfg.identity_frame_step), device)
-    leak = identity_leakage_probe(id_x, ids["identity"], groups=ids["clip"], seed=seed)
+    id_x, ids = embed_frames(backbone, cfg, identity_frames(data.identities, cfg.identity_frame_step), device)
+    leak = identity_leakage_probe(id_x, ids["identity"], groups=ids["clip"], seed=cfg.data_seed)
     return {"identity_probe_acc": leak.logistic_accuracy, "identity_1nn_acc": leak.nn1_accuracy,
             "identity_chance": leak.chance}
 

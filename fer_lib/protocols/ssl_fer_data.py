@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from torch.utils.data import ConcatDataset, Subset
+from torch.utils.data import Subset
 
 from fer_lib.data.datasets import FrameDataset
+from fer_lib.data.samplers import GroupBatchSampler
 from fer_lib.data.formats.voxceleb import VoxFrames, VoxTupleDataset, clip_identities, read_vox_index
 from fer_lib.data.synth import SynthConfig, load_synth
 from fer_lib.data.tuple_collate import TupleCollate
@@ -30,6 +31,7 @@ class SSLFERData:
     evaluation: object        # SynthVideos of the evaluation set | real: (AffectNet train, AffectNet val)
     descriptors: np.ndarray | None  # float32 [n_clips, T, D] mouth-eye descriptors | real: None (per batch)
     real: bool = False
+    identities: object = None  # SynthVideos of the identity-leakage set (other people, fixed seed) | real: None
     encoders: dict = field(default_factory=dict)    # row -> the first seed's pretrained backbone (run_row)
     histories: dict = field(default_factory=dict)   # row -> the first seed's training history (run_row)
 
@@ -69,7 +71,8 @@ def load_data(cfg) -> SSLFERData:
     if cfg.dataset != "synthetic":
         raise ValueError(f"dataset must be 'synthetic' or 'real', got {cfg.dataset!r}")
     pre, ev = synthetic_sets(cfg)
-    return SSLFERData(pre, ev, frame_descriptors(pre, cfg.descriptor_crop, cfg.eye_margin * cfg.size / 224))
+    return SSLFERData(pre, ev, frame_descriptors(pre, cfg.descriptor_crop, cfg.eye_margin * cfg.size / 224),
+                      identities=identity_set(cfg))
 
 
 def synthetic_sets(cfg):
@@ -84,10 +87,29 @@ def synthetic_sets(cfg):
     return pre, ev
 
 
+def identity_set(cfg):
+    """The identity-leakage probe's own people: ``identity_set_identities`` x ``identity_set_clips`` clips of the
+    pretraining domain, rendered from ``data_seed + 2`` (never the training seed), so every seed and every row is
+    probed on the same frames; none of them is in the pretraining pool (another seed draws other faces)."""
+    return load_synth(SynthConfig(domain=cfg.pretrain_domain, n_identities=cfg.identity_set_identities,
+                                  clips_per_identity=cfg.identity_set_clips, frames_per_clip=cfg.identity_set_frames,
+                                  size=cfg.size, seed=cfg.data_seed + 2))
+
+
+#: people of the identity set drawn in the t-SNE maps
+MAP_PEOPLE = 16
+
+
 def total_steps(cfg, data: SSLFERData) -> int:
     """``cfg.epochs`` paper epochs: one 4-image tuple per training clip per epoch, views_per_step/4 tuples per step."""
     n_train = len(data.pretrain) if data.real else len(data.pretrain.clips("train"))
     return max(1, cfg.epochs * n_train // max(1, cfg.views_per_step // 4))
+
+
+def items_per_step(row: Row, cfg) -> int:
+    """Dataset items per step, one per clip: ``views_per_step`` images in 4-image HardNeg tuples, 2-image tuples or
+    frames (two views each); with ``equal_clips_per_step`` every row takes HardNeg's number of clips."""
+    return cfg.views_per_step // (4 if row.hard_neg or cfg.equal_clips_per_step else 2)
 
 
 def tuple_dataset(row: Row, cfg, data: SSLFERData, seed: int):
@@ -96,15 +118,38 @@ def tuple_dataset(row: Row, cfg, data: SSLFERData, seed: int):
     gap = cfg.hard_negative_gap if row.hard_neg else None
     if data.real:
         return _real_tuple_dataset(row, cfg, data, seed) if not single else (
-            VoxFrames(data.pretrain, cfg.size), None, cfg.views_per_step // 2)
+            VoxFrames(data.pretrain, cfg.size), None, items_per_step(row, cfg))
     if single:
-        return FrameDataset(data.pretrain, "train"), None, cfg.views_per_step // 2
+        return FrameDataset(data.pretrain, "train"), None, items_per_step(row, cfg)
     ds = TimeTupleDataset(data.pretrain, "train", offsets=cfg.time_offsets, weights=cfg.offset_weights,
                           hard_negative_gap=gap, per_clip=2 if gap is None else 1, seed=seed,
                           fixed_tuples=cfg.fixed_tuples)
     collate = TupleCollate(data.pretrain, data.pretrain.clips("train"), data.descriptors, seed=seed,
                            donor_other_identity=cfg.donor_other_identity)
-    return ds, collate, cfg.views_per_step // (4 if row.hard_neg else 2)
+    return ds, collate, items_per_step(row, cfg)
+
+
+def clip_groups(ds) -> np.ndarray:
+    """The clip of each item of a row's pretraining dataset, int64 [N]: what :func:`batch_sampler` keeps apart."""
+    if isinstance(ds, TimeTupleDataset):
+        return np.asarray(ds.clip, np.int64)
+    if isinstance(ds, VoxTupleDataset):
+        return np.asarray(ds.clip_of, np.int64)
+    if isinstance(ds, (FrameDataset, VoxFrames)):
+        return np.asarray(ds.index[:, 0], np.int64)
+    raise TypeError(f"no clip ids for a pretraining dataset of type {type(ds).__name__}")
+
+
+def batch_sampler(ds, per_step: int, seed: int, rank: int = 0, world_size: int = 1) -> GroupBatchSampler:
+    """Every step's ``per_step`` items come from as many distinct clips (one item per clip): no row gets
+    same-clip negatives it did not ask for (HardNeg asks inside its 4-image item). Items are tuples, or frames
+    for MoCo / BYOL; a pool with fewer training clips than that is an error naming both numbers."""
+    groups = clip_groups(ds)
+    clips = len(np.unique(groups))
+    if clips < per_step:
+        raise ValueError(f"a step takes {per_step} items of distinct clips but the pretraining pool has only "
+                         f"{clips} training clips: lower views_per_step or render more clips")
+    return GroupBatchSampler(groups, per_step, seed=seed, rank=rank, world_size=world_size)
 
 
 def _real_tuple_dataset(row: Row, cfg, data: SSLFERData, seed: int):
@@ -116,7 +161,7 @@ def _real_tuple_dataset(row: Row, cfg, data: SSLFERData, seed: int):
     collate = real.RealTupleCollate(data.pretrain, clip_identities(data.pretrain), cfg.size,
                                     landmarks=needs_landmarks, descriptor_crop=cfg.descriptor_crop if row.mask_fn else 0,
                                     eye_margin=cfg.eye_margin * cfg.size / 224, seed=seed)
-    return ds, collate, cfg.views_per_step // (4 if row.hard_neg else 2)
+    return ds, collate, items_per_step(row, cfg)
 
 
 def expression_frames(videos, split: str, frame_step: int) -> Subset:
@@ -129,9 +174,10 @@ def expression_frames(videos, split: str, frame_step: int) -> Subset:
     return Subset(ds, np.flatnonzero(keep & (videos.expression[c, t] == videos.clip_label[c])))
 
 
-def identity_frames(videos, frame_step: int) -> ConcatDataset:
-    """Frames of the pretraining pool's held-out people (val + test identities; several clips each)."""
-    return ConcatDataset([FrameDataset(videos, s, frame_step=frame_step) for s in ("val", "test")])
+def identity_frames(videos, frame_step: int) -> FrameDataset:
+    """Every ``frame_step``-th frame of every clip of the identity set (:func:`identity_set`, several clips a
+    person)."""
+    return FrameDataset(videos, "all", frame_step=frame_step)
 
 
 def expression_sets(cfg, data: SSLFERData) -> tuple[object, object, tuple[str, ...]]:
@@ -143,9 +189,11 @@ def expression_sets(cfg, data: SSLFERData) -> tuple[object, object, tuple[str, .
 
 
 def map_frames(cfg, data: SSLFERData) -> tuple[object, tuple[str, ...], tuple[str, ...]]:
-    """Frames for the t-SNE maps: (dataset, label keys, class names). Synthetic: the pretraining pool's
-    held-out people (several clips each, so identity clusters can show); real: AffectNet validation."""
+    """Frames for the t-SNE maps: (dataset, label keys, class names). Synthetic: the identity set's first
+    ``MAP_PEOPLE`` people (several clips each, few enough colours for identity clusters to show); real:
+    AffectNet validation."""
     if data.real:
         return data.evaluation[1], ("expression",), data.evaluation[1].classes
-    return (identity_frames(data.pretrain, cfg.identity_frame_step), ("expression", "identity"),
-            data.pretrain.classes)
+    frames = identity_frames(data.identities, cfg.identity_frame_step)
+    people = data.identities.identity[frames.index[:, 0]]
+    return Subset(frames, np.flatnonzero(people < MAP_PEOPLE)), ("expression", "identity"), data.identities.classes

@@ -90,7 +90,7 @@ def real_cfg(roots, **over):
         "dataset": "real", "vox_index": str(roots / "vox1_frames.txt"), "vox_root": str(roots / "vox"),
         "affectnet_train_csv": str(roots / "train.csv"), "affectnet_val_csv": str(roots / "val.csv"),
         "affectnet_images": str(roots / "images"), "lfw_home": str(roots / "lfw"), "lfw_min_faces": 2,
-        "size": 64, "view_size": 64, "descriptor_crop": 32, "views_per_step": 8, **over})
+        "size": 64, "view_size": 64, "descriptor_crop": 32, "views_per_step": 4, **over})  # 3 clips: 2 frames a step
 
 
 def test_missing_paths_are_listed(tmp_path):
