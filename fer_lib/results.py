@@ -3,7 +3,8 @@
 ``<run>`` is the profile for a plain profile run, and its own folder for a run with overrides (named by
 the runner's ``--name`` or by a short hash of the overrides: :func:`run_name`), so a run with ``-p epochs 5``
 never replaces the ``default`` results. The file's fields are documented in the README ("Results files");
-``schema_version`` changes when they do.
+``schema_version`` changes when they do. Beside it, ``results/<run>/<chapter>/history/`` holds one CSV per
+trained (row, seed[, stage]): the engine's training history (:meth:`Run.save_history`, :func:`read_histories`).
 
 A chapter opens a :class:`Run`, times its stages, adds tables (lists of row dicts) and metrics, and
 saves. The book renders its comparison tables from these files and from the published numbers in
@@ -18,6 +19,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any, Iterable
@@ -32,6 +34,10 @@ PAPERS_DIR = Path(__file__).resolve().parent / "papers"
 SCHEMA_VERSION = 1
 #: Set by the runner in the kernel: the run folder its ``--name`` or its parameters chose.
 RUN_NAME_VARIABLE = "FER_RUN_NAME"
+#: "0" turns the training progress bars off (the runner's ``--no-progress`` sets it in the kernel).
+PROGRESS_VARIABLE = "FER_PROGRESS"
+#: The columns every history CSV starts with; the engine's logged values follow.
+HISTORY_KEYS = ("row", "seed", "stage")
 
 
 def _project_folder(variable: str, name: str) -> Path:
@@ -69,6 +75,56 @@ def run_name(profile: str, overrides: dict | None = None) -> str:
 def results_path(chapter: str, run: str, root: Path | None = None) -> Path:
     """``<root>/<run>/<chapter>.json`` (``run``: a profile or a run folder name, see :func:`run_name`)."""
     return (root or results_root()) / run / f"{chapter}.json"
+
+
+def history_dir(chapter: str, run: str, root: Path | None = None) -> Path:
+    """``<root>/<run>/<chapter>/history``: the training histories of a chapter's run."""
+    return (root or results_root()) / run / chapter / "history"
+
+
+def history_name(row: str, seed: int, stage: str | None = None) -> str:
+    """``<row>-seed<seed>[-<stage>].csv`` with every run of characters other than letters and digits as one
+    ``_`` (e.g. ``TimeAug_HardNeg-seed0-pretrain.csv``); the CSV itself keeps the exact names."""
+    slug = lambda text: re.sub(r"[^A-Za-z0-9]+", "_", str(text)).strip("_") or "_"  # noqa: E731
+    return f"{slug(row)}-seed{seed}" + (f"-{slug(stage)}" if stage else "") + ".csv"
+
+
+def history_frame(history: list[dict], throughput: list[dict] = (), *, row: str, seed: int,
+                  stage: str | None = None):
+    """One DataFrame of a fit's ``history`` (step, epoch, lr, loss, logs) joined on ``step`` with its
+    ``throughput`` (images_per_s), led by the :data:`HISTORY_KEYS` columns."""
+    import pandas as pd
+
+    frame = pd.DataFrame(list(history))
+    if frame.empty:
+        frame = pd.DataFrame({"step": pd.Series(dtype=int)})
+    if throughput:
+        frame = frame.merge(pd.DataFrame(list(throughput)), on="step", how="left")
+    frame.insert(0, "stage", stage or "")
+    frame.insert(0, "seed", seed)
+    frame.insert(0, "row", row)
+    return frame
+
+
+def read_histories(folder: Path):
+    """Every history CSV under ``folder`` as one DataFrame (rows of all files, columns the union); an empty
+    or missing folder is an error naming it and the command that fills it."""
+    import pandas as pd
+
+    files = sorted(Path(folder).glob("*.csv"))
+    if not files:
+        raise FileNotFoundError(f"no training histories (*.csv) in {folder}: they are written when a chapter "
+                                f"trains its rows (`fer-book run --profile smoke CHAPTER`)")
+    frames = []
+    for path in files:
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        missing = [k for k in (*HISTORY_KEYS, "step") if k not in frame.columns]
+        if missing:
+            raise ValueError(f"{path}: not a training history, columns {missing} are missing")
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    out["stage"] = out["stage"].fillna("").astype(str)
+    return out
 
 
 def _jsonable(value: Any) -> Any:
@@ -137,6 +193,22 @@ class Run:
             "metrics": {},
         }
         self._t0 = time.perf_counter()
+        #: show a progress bar while rows train (off with ``FER_PROGRESS=0``, e.g. ``fer-book run --no-progress``)
+        self.progress = os.environ.get(PROGRESS_VARIABLE, "1") != "0"
+
+    def history_dir(self, root: Path | None = None) -> Path:
+        """``results/<run>/<chapter>/history``: where :meth:`save_history` writes (staged with the results
+        under the runner, published with them when the chapter succeeds)."""
+        return history_dir(self.chapter, self.name, root)
+
+    def save_history(self, row: str, seed: int, history: list[dict], throughput: list[dict] = (),
+                     stage: str | None = None, root: Path | None = None) -> Path:
+        """Write one (row, seed[, stage]) training history as CSV (atomically; columns: row, seed, stage, step,
+        epoch, lr, loss, the method's logs, images_per_s), replacing an earlier one of the same name."""
+        path = self.history_dir(root) / history_name(row, seed, stage)
+        frame = history_frame(history, throughput, row=row, seed=seed, stage=stage)
+        atomic_write_text(path, frame.to_csv(index=False))
+        return path
 
     def checkpoint_root(self) -> Path:
         """``<checkpoints>/<chapter>/<profile>``: this chapter's training checkpoints (resume, torchrun rows)."""

@@ -31,7 +31,7 @@ from fer_lib.config import as_dict
 from fer_lib.data.synth import swap_frame
 from fer_lib.engine import distributed as ddp
 from fer_lib.engine.features import embed
-from fer_lib.engine.trainer import FitResult, fit
+from fer_lib.engine.trainer import FitResult
 from fer_lib.experiments.ssl_fer import Row
 from fer_lib.faces.swap import swap_faces
 from fer_lib.faces.swap_oracle import mean_errors, swap_errors
@@ -44,6 +44,7 @@ from fer_lib.models.resnet import ResNetBackbone
 from fer_lib.nn.momentum import budget_momentum
 from fer_lib.protocols import ssl_fer_real as real
 from fer_lib.protocols.probes import FineTuneClassifier, ProbeResult, fine_tune, identity_leakage_probe, linear_probe, ridge_probe
+from fer_lib.protocols.training_log import QUIET, TrainingLog
 from fer_lib.protocols.ssl_fer_data import (SSLFERData, expression_sets, identity_frames, load_data,  # noqa: F401
                                             map_frames, total_steps, tuple_dataset)
 from fer_lib.results import format_mean_std
@@ -104,14 +105,15 @@ def checkpoint_dir(root: str | Path, row: Row, cfg, seed: int) -> Path:
     return Path(root) / f"{re.sub(r'[^A-Za-z0-9]+', '_', row.row)}-seed{seed}-{key.hexdigest()[:12]}"
 
 
-def pretrain(row: Row, cfg, data: SSLFERData, seed: int, device,
-             checkpoint_root: str | Path | None = None) -> tuple[nn.Module, FitResult | None]:
+def pretrain(row: Row, cfg, data: SSLFERData, seed: int, device, checkpoint_root: str | Path | None = None,
+             log: TrainingLog = QUIET) -> tuple[nn.Module, FitResult | None]:
     """Train the row's method for :func:`total_steps` steps with Adam (lr, wd); 'none' returns it untrained.
 
     With ``checkpoint_root`` the run checkpoints every ``cfg.checkpoint_every`` steps and at the end into
     :func:`checkpoint_dir` and resumes from there: an interrupted chapter continues, and a row already trained
     (by an earlier execution, or under torchrun by :mod:`fer_lib.protocols.ssl_fer_train`) is loaded, not
-    retrained. Under torchrun each process takes 1/world of the step's images.
+    retrained. Under torchrun each process takes 1/world of the step's images. ``log``: the row's progress bar
+    and history file (:mod:`.training_log`).
     """
     steps = total_steps(cfg, data)
     method = build_method(row, cfg, seed, steps)
@@ -124,19 +126,23 @@ def pretrain(row: Row, cfg, data: SSLFERData, seed: int, device,
     params = [p for p in method.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     folder = None if checkpoint_root is None else checkpoint_dir(checkpoint_root, row, cfg, seed)
-    result = fit(method, ds, optimizers=opt, batch_size=batch // world, max_steps=steps, device=device, seed=seed,
-                 collate_fn=collate, num_workers=cfg.num_workers, progress=False, desc=row.row,
-                 channels_last=torch.device(device).type == "cuda", checkpoint_dir=folder,
-                 checkpoint_every=cfg.checkpoint_every if folder else 0, resume=folder is not None)
+    result = log.fit(method, ds, optimizers=opt, batch_size=batch // world, max_steps=steps, device=device,
+                     seed=seed, collate_fn=collate, num_workers=cfg.num_workers, images_per_item=images_per_item(row),
+                     channels_last=torch.device(device).type == "cuda", checkpoint_dir=folder,
+                     checkpoint_every=cfg.checkpoint_every if folder else 0, resume=folder is not None)
     return method, result
+
+
+def images_per_item(row: Row) -> int:
+    """Images in one training tuple: a pair of views, or two pairs with HardNeg."""
+    return 2 if row.method in ("byol", "moco") or not row.hard_neg else 4
 
 
 def images_per_second(row: Row, cfg, result: FitResult | None) -> float | None:
     """Training images per second of this call (None: untrained control, or a row loaded from its checkpoint)."""
     if result is None or result.samples_per_s == 0:
         return None
-    images_per_item = 2 if row.method in ("byol", "moco") or not row.hard_neg else 4
-    return result.samples_per_s * images_per_item
+    return result.samples_per_s * images_per_item(row)
 
 
 def embed_frames(backbone: nn.Module, cfg, dataset, device,
@@ -262,7 +268,8 @@ def run_row(row: Row, cfg, data: SSLFERData, seed: int, run) -> dict:
     untrained), swaps_skipped. The first seed's backbone and loss history are kept in ``data.encoders`` and
     ``data.histories`` (for the maps and curves)."""
     with run.stage(f"pretrain {row.row}"):
-        method, result = pretrain(row, cfg, data, seed, run.torch_device, run.checkpoint_root())
+        method, result = pretrain(row, cfg, data, seed, run.torch_device, run.checkpoint_root(),
+                                  TrainingLog(run, row.row, seed))
     with run.stage("evaluate"):
         scores = evaluate(method.backbone, cfg, data, seed, run.torch_device)
     if seed == cfg.seeds[0]:
