@@ -31,7 +31,7 @@ from fer_lib.config import PROFILE_NAMES
 from fer_lib.runtime import project_root
 
 PAPERS_DIR = Path(__file__).resolve().parent / "papers"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: numeric summaries (<c>, <c>_std), key column "row" everywhere
 #: Set by the runner in the kernel: the run folder its ``--name`` or its parameters chose.
 RUN_NAME_VARIABLE = "FER_RUN_NAME"
 #: "0" turns the training progress bars off (the runner's ``--no-progress`` sets it in the kernel).
@@ -279,23 +279,72 @@ def format_mean_std(values: Iterable[float], scale: float = 1.0, digits: int = 1
     return f"{mean * scale:.{digits}f} ± {std * scale:.{digits}f}"
 
 
-def side_by_side(paper_rows: list[dict], run_rows: list[dict], key: str, columns: list[str],
-                 paper_label: str, run_label: str):
-    """A DataFrame with one row per ``key`` value and, for each column, the paper's and this run's value.
+def summarise_seeds(records: list[dict], columns: Iterable[str], key: str = "row") -> list[dict]:
+    """The numeric summary of per-seed ``records``: one dict per ``key`` value (in first-seen order) with
+    ``key``, ``seeds`` (how many) and, for each column, the mean as ``<column>`` and the sample standard
+    deviation (ddof=1; 0 for one seed) as ``<column>_std``; missing or None values are left out (NaN when a
+    row has none). Render it with :func:`format_summary`."""
+    columns = list(columns)
+    groups: dict[Any, list[dict]] = {}
+    for record in records:
+        if key not in record:
+            raise KeyError(f"summarise_seeds: a record has no {key!r} column (its keys: {sorted(record)})")
+        groups.setdefault(record[key], []).append(record)
+    out = []
+    for name, group in groups.items():
+        row: dict[str, Any] = {key: name, "seeds": len(group)}
+        for col in columns:
+            values = [r[col] for r in group if r.get(col) is not None]
+            mean, std = mean_std(values) if values else (float("nan"), float("nan"))
+            row[col], row[f"{col}_std"] = mean, std
+        out.append(row)
+    return out
 
-    Column headers are ``(column, source)`` pairs, so every number says where it came from. Rows only
-    one side has are kept, with the other side empty.
+
+def format_summary(rows: list[dict], key: str = "row", scale: float | dict[str, float] = 1.0,
+                   digits: int | dict[str, int] = 1):
+    """The rendered view of a numeric summary (:func:`summarise_seeds`): a DataFrame indexed by ``key`` in
+    which every column ``c`` with a ``c_std`` partner becomes "mean ± std" (times ``scale``, ``digits``
+    decimals; either may be a dict by column) and the ``_std`` columns are dropped; a missing mean shows
+    as an empty cell."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows).set_index(key)
+    for col in [c for c in frame.columns if f"{c}_std" in frame.columns]:
+        k = scale.get(col, 1.0) if isinstance(scale, dict) else scale
+        d = digits.get(col, 1) if isinstance(digits, dict) else digits
+        frame[col] = [f"{m * k:.{d}f} ± {s * k:.{d}f}" if m == m and m is not None else ""
+                      for m, s in zip(frame[col], frame[f"{col}_std"])]
+        frame = frame.drop(columns=f"{col}_std")
+    return frame
+
+
+def side_by_side(paper_rows: list[dict], run_rows: list[dict], key: str | tuple[str, str], columns: list[str],
+                 paper_label: str, run_label: str):
+    """A DataFrame with one row per key value and, for each column, the paper's and this run's value.
+
+    ``key``: the column naming the row in both tables, or ``(paper key, run key)`` when they differ (the
+    paper's "Method" beside this run's "row"); the index takes the paper's name. Column headers are
+    ``(column, source)`` pairs, so every number says where it came from. Rows only one side has are kept,
+    with the other side empty. ``run_rows`` may be a DataFrame indexed by the run key (e.g. the
+    :func:`format_summary` view).
     """
     import pandas as pd
 
-    paper = {row[key]: row for row in paper_rows}
-    run = {row[key]: row for row in run_rows}
+    paper_key, run_key = (key, key) if isinstance(key, str) else key
+    if isinstance(run_rows, pd.DataFrame):
+        run_rows = run_rows.reset_index().to_dict("records")
+    for rows, name, where in ((paper_rows, paper_key, "paper"), (run_rows, run_key, "run")):
+        if any(name not in row for row in rows):
+            raise KeyError(f"side_by_side: a {where} row has no key column {name!r}")
+    paper = {row[paper_key]: row for row in paper_rows}
+    run = {row[run_key]: row for row in run_rows}
     order = list(paper) + [k for k in run if k not in paper]
     data = {}
     for col in columns:
         data[(col, paper_label)] = [paper.get(k, {}).get(col, "") for k in order]
         data[(col, run_label)] = [run.get(k, {}).get(col, "") for k in order]
-    frame = pd.DataFrame(data, index=pd.Index(order, name=key))
+    frame = pd.DataFrame(data, index=pd.Index(order, name=paper_key))
     frame.columns = pd.MultiIndex.from_tuples(frame.columns)
     return frame
 

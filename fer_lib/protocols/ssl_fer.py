@@ -2,7 +2,7 @@
 
     data = load_data(cfg)                              # rendered sets + per-frame mouth-eye descriptors
     record = run_row(row, cfg, data, seed, run)        # pretrain (or load its checkpoint) + evaluate
-    table = summarise(records, rows)                   # mean ± std over seeds per row
+    table = summarise(records, rows)                   # mean and std over seeds per row (numeric)
     checks = mechanism_checks(row, cfg, data)         # ground-truth checks, independent of training
 
 ``cfg.dataset="real"`` swaps the synthetic sets for VoxCeleb1, AffectNet and LFW (:mod:`.ssl_fer_data`,
@@ -47,7 +47,7 @@ from fer_lib.protocols.probes import FineTuneClassifier, ProbeResult, fine_tune,
 from fer_lib.protocols.training_log import QUIET, TrainingLog
 from fer_lib.protocols.ssl_fer_data import (SSLFERData, expression_sets, identity_frames, load_data,  # noqa: F401
                                             map_frames, total_steps, tuple_dataset)
-from fer_lib.results import format_mean_std
+from fer_lib.results import format_summary, summarise_seeds
 from fer_lib.runtime import code_digest
 
 #: Config keys that change only the evaluation or the bookkeeping, never a row's pretraining: a checkpoint
@@ -264,7 +264,7 @@ def run_row(row: Row, cfg, data: SSLFERData, seed: int, run) -> dict:
     """Pretrain ``row`` with ``seed`` (checkpointed under ``run.checkpoint_root()``: an interrupted row resumes and
     a row trained beforehand, e.g. by :mod:`.ssl_fer_train`, is loaded) and evaluate its frozen backbone.
 
-    Returns the per-seed record: Method, seed, :func:`evaluate`'s scores, images_per_s (None when loaded or
+    Returns the per-seed record: row, seed, :func:`evaluate`'s scores, images_per_s (None when loaded or
     untrained), swaps_skipped. The first seed's backbone and loss history are kept in ``data.encoders`` and
     ``data.histories`` (for the maps and curves)."""
     with run.stage(f"pretrain {row.row}"):
@@ -274,16 +274,22 @@ def run_row(row: Row, cfg, data: SSLFERData, seed: int, run) -> dict:
         scores = evaluate(method.backbone, cfg, data, seed, run.torch_device)
     if seed == cfg.seeds[0]:
         data.encoders[row.row], data.histories[row.row] = method.backbone, (result.history if result else [])
-    return {"Method": row.row, "seed": seed, **scores, "images_per_s": images_per_second(row, cfg, result),
+    return {"row": row.row, "seed": seed, **scores, "images_per_s": images_per_second(row, cfg, result),
             "swaps_skipped": getattr(method, "swaps_skipped", 0)}
 
 
 def summarise(records: list[dict], rows: tuple[Row, ...]) -> list[dict]:
-    """One line per re-run row (in the records' order): seeds and "mean ± std" of :data:`COLUMNS` (F1, accuracy
-    and identity accuracies in percent); then the rows not re-run, with their reason."""
-    df = pd.DataFrame(records)
-    pct = dict.fromkeys(PERCENT, 100)
-    summary = [{"Method": name, "seeds": len(g),
-                **{c: format_mean_std(g[c], pct.get(c, 1), 1 if c in pct else 3) for c in COLUMNS}}
-               for name, g in df.groupby("Method", sort=False)]
-    return summary + [{"Method": r.row, "seeds": 0, "F1": f"not re-run: {r.reason}"} for r in rows if not r.rerun]
+    """One numeric line per re-run row (in the records' order): row, seeds, and each of :data:`COLUMNS` as its
+    mean over seeds and ``<column>_std`` (fractions, as in the records); then the rows not re-run, their
+    numbers missing and their reason in ``note``. :func:`summary_view` renders it."""
+    summary = [{**r, "note": ""} for r in summarise_seeds(records, COLUMNS)]
+    missing = dict.fromkeys([c for col in COLUMNS for c in (col, f"{col}_std")])
+    return summary + [{"row": r.row, "seeds": 0, **missing, "note": f"not re-run: {r.reason}"}
+                      for r in rows if not r.rerun]
+
+
+def summary_view(summary: list[dict]) -> pd.DataFrame:
+    """The summary as shown: "mean ± std" per column, F1, accuracy and identity accuracies in percent with one
+    decimal, CCC and RMSE with three."""
+    return format_summary(summary, scale=dict.fromkeys(PERCENT, 100),
+                          digits={c: 1 if c in PERCENT else 3 for c in COLUMNS})

@@ -1,0 +1,27 @@
+"""SSL-FER's summary: numeric means and stds keyed by "row"; the rendered view shows "mean ± std" in percent."""
+
+import math
+
+import numpy as np
+import pytest
+
+from fer_lib.experiments.ssl_fer import ROWS
+from fer_lib.protocols import ssl_fer as P
+
+
+def test_summary_is_numeric_keyed_by_row_and_the_view_formats_it():
+    scores = dict.fromkeys(P.COLUMNS, 0.5)
+    records = [{"row": "SimCLR", "seed": s, **scores, "F1": f1, "V-CCC": ccc}
+               for s, (f1, ccc) in enumerate(((0.40, 0.1), (0.44, 0.2), (0.48, 0.3)))]
+    summary = P.summarise(records, ROWS)
+    simclr = summary[0]
+    assert simclr["row"] == "SimCLR" and simclr["seeds"] == 3 and simclr["note"] == ""
+    assert simclr["F1"] == pytest.approx(0.44) and simclr["F1_std"] == pytest.approx(0.04)
+    skipped = [r for r in summary if r["seeds"] == 0]
+    assert [r["row"] for r in skipped] == [r.row for r in ROWS if not r.rerun]
+    assert all(r["F1"] is None and r["note"].startswith("not re-run: ") for r in skipped)
+    view = P.summary_view(summary)
+    assert view.loc["SimCLR", "F1"] == "44.0 ± 4.0" and view.loc["SimCLR", "V-CCC"] == "0.200 ± 0.100"
+    assert view.loc[skipped[0]["row"], "F1"] == "" and "F1_std" not in view.columns
+    assert not any(isinstance(v, str) for r in summary for k, v in r.items() if k in P.COLUMNS)
+    assert math.isclose(float(np.std([0.1, 0.2, 0.3], ddof=1)), simclr["V-CCC_std"])
