@@ -38,7 +38,7 @@ from fer_lib.metrics.regression import angular_error_deg
 from fer_lib.models.mae_decoder import MAEDecoder
 from fer_lib.models.video_registry import build_video_encoder
 from fer_lib.protocols.training_log import QUIET, TrainingLog
-from fer_lib.results import format_mean_std
+from fer_lib.results import format_summary, summarise_seeds
 
 SKIP_DECAY = TOKEN_NAMES + ("region_tokens",)
 
@@ -188,22 +188,26 @@ def run_row(row: Row, cfg, data: MaeDferData, seed: int, run) -> dict:
 
 
 def summarise(records: list[dict], rows: tuple[Row, ...]) -> list[dict]:
-    """One line per row: the paper's row name (or ours), UAR and WAR as "mean ± std" over seeds, the seeds."""
-    frame = pd.DataFrame(records)
-    table = []
-    for row in rows:
-        sel = frame[frame["row"] == row.row]
-        table.append({"model": row.paper_row or row.row, "this run's row": row.row,
-                      "UAR": format_mean_std(sel["uar"]), "WAR": format_mean_std(sel["war"]), "seeds": list(sel["seed"])})
-    return table
+    """One numeric line per row run, in ``rows`` order: row, the paper's row name (``model``, ours when the paper
+    has none), seeds, UAR and WAR (%) as mean over seeds with ``UAR_std``, ``WAR_std`` (:func:`summary_view`
+    shows "mean ± std")."""
+    named = [{**r, "UAR": r["uar"], "WAR": r["war"]} for r in records]
+    by_row = {s["row"]: s for s in summarise_seeds(named, ["UAR", "WAR"])}
+    return [{"row": row.row, "model": row.paper_row or row.row, **by_row[row.row]} for row in rows
+            if row.row in by_row]
+
+
+def summary_view(table: list[dict]) -> pd.DataFrame:
+    """A numeric summary (:func:`summarise`, :func:`summarise_gaze`) as shown: "mean ± std", one decimal."""
+    return format_summary(table, digits=1)
 
 
 def summarise_gaze(records: list[dict], row: Row, test_set) -> dict:
-    """The gaze row: UAR, WAR and gaze error (degrees) over seeds, beside a predictor that always answers the
-    test set's mean gaze."""
+    """The gaze row, numeric: UAR, WAR (%) and gaze error (degrees) as mean over seeds with ``<column>_std``,
+    beside a predictor that always answers the test set's mean gaze."""
     test_gaze = np.stack([test_set[i]["gaze"].numpy().mean(0) for i in range(len(test_set))])
     baseline = float(angular_error_deg(test_gaze, np.broadcast_to(test_gaze.mean(0), test_gaze.shape)).mean())
-    return {"row": row.row, "UAR": format_mean_std([r["uar"] for r in records]),
-            "WAR": format_mean_std([r["war"] for r in records]),
-            "gaze error (deg)": format_mean_std([r["gaze_error_deg"] for r in records]),
+    named = [{"row": row.row, "UAR": r["uar"], "WAR": r["war"], "gaze error (deg)": r["gaze_error_deg"]}
+             for r in records]
+    return {**summarise_seeds(named, ["UAR", "WAR", "gaze error (deg)"])[0],
             "mean-gaze predictor (deg)": round(baseline, 2)}

@@ -1,11 +1,13 @@
-"""SSL-FER's summary: numeric means and stds keyed by "row"; the rendered view shows "mean ± std" in percent."""
+"""Chapter summaries are numeric (means and ``_std``) keyed by "row"; only the rendered view shows "mean ± std"."""
 
 import math
 
 import numpy as np
 import pytest
 
+from fer_lib.experiments import mae_dfer as ME
 from fer_lib.experiments.ssl_fer import ROWS
+from fer_lib.protocols import mae_dfer as MP
 from fer_lib.protocols import ssl_fer as P
 
 
@@ -25,3 +27,16 @@ def test_summary_is_numeric_keyed_by_row_and_the_view_formats_it():
     assert view.loc[skipped[0]["row"], "F1"] == "" and "F1_std" not in view.columns
     assert not any(isinstance(v, str) for r in summary for k, v in r.items() if k in P.COLUMNS)
     assert math.isclose(float(np.std([0.1, 0.2, 0.3], ddof=1)), simclr["V-CCC_std"])
+
+
+def test_mae_dfer_summary_is_numeric_with_the_paper_s_row_name():
+    rows = ME.ROWS[:2]
+    records = [{"row": r.row, "seed": s, "uar": 30.0 + 10 * i + s, "war": 40.0 + s} for i, r in enumerate(rows)
+               for s in (0, 1)]
+    table = MP.summarise(records, ME.ROWS)
+    assert [t["row"] for t in table] == [r.row for r in rows] and table[0]["model"] == "MAE-DFER"
+    assert table[1]["model"] == rows[1].row                                    # no paper row: ours
+    assert table[1]["UAR"] == pytest.approx(40.5) and table[1]["UAR_std"] == pytest.approx(np.sqrt(0.5))
+    assert table[0]["seeds"] == 2
+    view = MP.summary_view(table)
+    assert view.loc[rows[0].row, "UAR"] == "30.5 ± 0.7" and view.loc[rows[0].row, "model"] == "MAE-DFER"
