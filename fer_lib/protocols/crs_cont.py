@@ -31,7 +31,7 @@ from fer_lib.methods.crs_cont import CrsCont, SupervisedEncoder, default_class_w
 from fer_lib.models.resnet import ResNetBackbone
 from fer_lib.protocols.probes import embed_sets, evaluate_targets
 from fer_lib.protocols.training_log import QUIET, TrainingLog
-from fer_lib.results import format_mean_std
+from fer_lib.results import format_summary, summarise_seeds
 from fer_lib.runtime import seed_everything
 
 
@@ -115,8 +115,8 @@ def pretrain(method: nn.Module, dataset, *, optimizer: str = "sgd", lr: float = 
 
 def run_row(row: Row, cfg, data: CrsContData, seed: int, run) -> dict:
     """Pretrain ``row`` with ``seed`` (seeded as the chapter always was: python, numpy and torch), then read every
-    target out of the frozen encoder. Returns {"row", "seed", "cells": [{"pretraining", "seed", "target", scores...}],
-    "fit": {"pretraining", "seed", "steps", "seconds", "images_per_s", "final_loss"},
+    target out of the frozen encoder. Returns {"row", "seed", "cells": [{"row", "seed", "target", scores...}],
+    "fit": {"row", "seed", "steps", "seconds", "images_per_s", "final_loss"},
     "embedding": (features [N, F], labels) of "affectnet/test" (for the maps)}."""
     seed_everything(seed)
     encoder = ResNetBackbone(cfg.depth, cfg.width, cfg.stem_stride)
@@ -135,9 +135,9 @@ def run_row(row: Row, cfg, data: CrsContData, seed: int, run) -> dict:
         scores = evaluate_targets(feats, TARGETS, seed, probe_epochs=cfg.probe_epochs, probe_lr=cfg.probe_lr,
                                   probe_batch_size=cfg.probe_batch_size, ridge_alpha=cfg.ridge_alpha,
                                   device=run.torch_device)
-    fit_row = {"pretraining": row.row, "seed": seed, "steps": result.step, "seconds": round(result.seconds, 1),
+    fit_row = {"row": row.row, "seed": seed, "steps": result.step, "seconds": round(result.seconds, 1),
                "images_per_s": round(result.samples_per_s, 1), "final_loss": result.history[-1]["loss"]}
-    return {"row": row.row, "seed": seed, "cells": [{"pretraining": row.row, "seed": seed, **r} for r in scores], "fit": fit_row,
+    return {"row": row.row, "seed": seed, "cells": [{"row": row.row, "seed": seed, **r} for r in scores], "fit": fit_row,
             "embedding": feats["affectnet/test"]}
 
 
@@ -148,8 +148,16 @@ def cells(records: list[dict]) -> pd.DataFrame:
     return frame
 
 
-def summarise(records: list[dict], rows: tuple[Row, ...]) -> pd.DataFrame:
-    """Rows x targets: "mean ± std" over seeds of the score in percent (V/A: mean CCC x 100), in ``rows`` order."""
-    summary = cells(records).pivot_table(index="pretraining", columns="target", values="score",
-                                         aggfunc=lambda v: format_mean_std(v, scale=100)).reindex([r.row for r in rows])
-    return summary[[t.name for t in TARGETS]].rename(columns={"AffectNet-like V/A": "AffectNet-like V/A (mean CCC x100)"})
+def summarise(records: list[dict], rows: tuple[Row, ...]) -> list[dict]:
+    """One numeric line per row run, in ``rows`` order: row, seeds, and for each target its score (accuracy, or
+    the mean of valence and arousal CCC for V/A; fractions) as mean over seeds with ``<target>_std``."""
+    wide = cells(records).pivot_table(index=["row", "seed"], columns="target", values="score").reset_index()
+    names = [t.name for t in TARGETS]
+    by_row = {s["row"]: s for s in summarise_seeds(wide.to_dict("records"), names)}
+    return [by_row[r.row] for r in rows if r.row in by_row]
+
+
+def summary_view(summary: list[dict]) -> pd.DataFrame:
+    """The summary as shown: "mean ± std" in percent (V/A: mean CCC x 100), one decimal."""
+    view = format_summary(summary, scale=100)
+    return view.rename(columns={"AffectNet-like V/A": "AffectNet-like V/A (mean CCC x100)"})

@@ -40,3 +40,23 @@ def test_mae_dfer_summary_is_numeric_with_the_paper_s_row_name():
     assert table[0]["seeds"] == 2
     view = MP.summary_view(table)
     assert view.loc[rows[0].row, "UAR"] == "30.5 ± 0.7" and view.loc[rows[0].row, "model"] == "MAE-DFER"
+
+
+def test_crs_cont_summary_is_numeric_per_target_and_the_view_in_percent():
+    from fer_lib.experiments.crs_cont import ROWS as CROWS, TARGETS
+    from fer_lib.protocols import crs_cont as CP
+
+    def cell(target, seed):
+        va = target.label == "va"
+        return {"row": "no_weight", "seed": seed, "target": target.name,
+                "accuracy": None if va else 0.5 + seed / 10, "valence_ccc": 0.2 if va else None,
+                "arousal_ccc": 0.4 + seed / 10 if va else None}
+
+    records = [{"row": "no_weight", "seed": s, "cells": [cell(t, s) for t in TARGETS]} for s in (0, 1)]
+    summary = CP.summarise(records, CROWS)
+    assert [r["row"] for r in summary] == ["no_weight"] and summary[0]["seeds"] == 2
+    assert summary[0]["RAF-like 7"] == pytest.approx(0.55) and summary[0]["RAF-like 7_std"] == pytest.approx(0.1 / np.sqrt(2))
+    assert summary[0]["AffectNet-like V/A"] == pytest.approx(0.325)            # mean of (0.2+0.4)/2 and (0.2+0.5)/2
+    view = CP.summary_view(summary)
+    assert view.loc["no_weight", "RAF-like 7"] == "55.0 ± 7.1"
+    assert view.loc["no_weight", "AffectNet-like V/A (mean CCC x100)"] == "32.5 ± 3.5"
