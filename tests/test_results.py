@@ -68,7 +68,8 @@ def test_side_by_side_maps_the_paper_key_to_the_run_key():
 
 
 def test_summaries_are_numeric_and_only_the_view_is_formatted():
-    records = [{"row": "b", "seed": s, "f1": v, "acc": None if s == 2 else 0.1 * s} for s, v in enumerate((0.5, 0.7, 0.9))]
+    records = [{"row": "b", "seed": s, "f1": v, "acc": None if s == 2 else 0.1 * s}
+               for s, v in enumerate((0.5, 0.7, 0.9))]
     records.append({"row": "a", "seed": 0, "f1": 0.4, "acc": None})
     summary = summarise_seeds(records, ["f1", "acc"])
     assert [r["row"] for r in summary] == ["b", "a"] and [r["seeds"] for r in summary] == [3, 1]
@@ -78,7 +79,8 @@ def test_summaries_are_numeric_and_only_the_view_is_formatted():
     assert (a["f1"], a["f1_std"]) == (0.4, 0.0) and math.isnan(a["acc"])        # a row with no value: NaN
     view = format_summary(summary, scale={"f1": 100}, digits={"acc": 2})
     assert list(view.columns) == ["seeds", "f1", "acc"]
-    assert view.loc["b", "f1"] == "70.0 ± 20.0" and view.loc["b", "acc"] == "0.05 ± 0.07" and view.loc["a", "acc"] == ""
+    assert view.loc["b", "f1"] == "70.0 ± 20.0" and view.loc["b", "acc"] == "0.05 ± 0.07"
+    assert view.loc["a", "acc"] == ""
     with pytest.raises(KeyError, match="'row'"):
         summarise_seeds([{"Method": "a"}], ["f1"])
 

@@ -347,7 +347,8 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
     # papermill stores every update) it redraws at most every 15 s and every tenth of the run: <= ~12 lines
     tty = sys.stderr.isatty()
     bar = tqdm(total=total, initial=start_step, desc=desc, disable=not progress or rank != 0, dynamic_ncols=True,
-               unit="step", mininterval=0.5 if tty else 15.0, miniters=None if tty else max(1, (total - start_step) // 10))
+               unit="step", mininterval=0.5 if tty else 15.0,
+               miniters=None if tty else max(1, (total - start_step) // 10))
     while state["step"] < total:
         epoch = state["epoch"]
         for obj in (sampler, dataset):

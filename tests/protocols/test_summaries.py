@@ -55,7 +55,8 @@ def test_crs_cont_summary_is_numeric_per_target_and_the_view_in_percent():
     records = [{"row": "no_weight", "seed": s, "cells": [cell(t, s) for t in TARGETS]} for s in (0, 1)]
     summary = CP.summarise(records, CROWS)
     assert [r["row"] for r in summary] == ["no_weight"] and summary[0]["seeds"] == 2
-    assert summary[0]["RAF-like 7"] == pytest.approx(0.55) and summary[0]["RAF-like 7_std"] == pytest.approx(0.1 / np.sqrt(2))
+    assert summary[0]["RAF-like 7"] == pytest.approx(0.55)
+    assert summary[0]["RAF-like 7_std"] == pytest.approx(0.1 / np.sqrt(2))
     assert summary[0]["AffectNet-like V/A"] == pytest.approx(0.325)            # mean of (0.2+0.4)/2 and (0.2+0.5)/2
     view = CP.summary_view(summary)
     assert view.loc["no_weight", "RAF-like 7"] == "55.0 ± 7.1"
