@@ -34,6 +34,9 @@ PAPERS_DIR = Path(__file__).resolve().parent / "papers"
 SCHEMA_VERSION = 2  # 2: numeric summaries (<c>, <c>_std), key column "row" everywhere
 #: Set by the runner in the kernel: the run folder its ``--name`` or its parameters chose.
 RUN_NAME_VARIABLE = "FER_RUN_NAME"
+#: Set by the runner in the kernel, whose ``FER_RESULTS_DIR`` is a staging folder: where the published results
+#: of the other chapters are (the claims ledger reads them).
+PUBLISHED_VARIABLE = "FER_PUBLISHED_RESULTS_DIR"
 #: "0" turns the training progress bars off (the runner's ``--no-progress`` sets it in the kernel).
 PROGRESS_VARIABLE = "FER_PROGRESS"
 #: The columns every history CSV starts with; the engine's logged values follow.
@@ -246,10 +249,20 @@ class Run:
         return path
 
 
-def load_results(chapter: str, run: str, root: Path | None = None) -> dict:
-    """Read a results file back (``run``: a profile or a run folder); a missing one names the command that
-    makes it."""
+def find_results(chapter: str, run: str, root: Path | None = None) -> Path:
+    """The results file of ``chapter`` in ``run``: under ``root`` (default :func:`results_root`), or, inside
+    a runner's kernel (whose results root is its staging folder), the published one of another chapter."""
     path = results_path(chapter, run, root)
+    published = os.environ.get(PUBLISHED_VARIABLE)
+    if root is None and not path.exists() and published:
+        return results_path(chapter, run, Path(published))
+    return path
+
+
+def load_results(chapter: str, run: str, root: Path | None = None) -> dict:
+    """Read a results file back (``run``: a profile or a run folder, :func:`find_results`); a missing one
+    names the command that makes it."""
+    path = find_results(chapter, run, root)
     if not path.exists():
         how = (f"`fer-book run --profile {run} {chapter}`" if run in PROFILE_NAMES else
                f"the chapter with the -p values (or --name) of run {run!r}")

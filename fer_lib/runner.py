@@ -47,7 +47,7 @@ from pathlib import Path
 
 from fer_lib.book import ChapterFiles, config_keys, find_book, notebook_chapters
 from fer_lib.config import PROFILE_NAMES, parse_value
-from fer_lib.results import (PROGRESS_VARIABLE, RUN_NAME_VARIABLE, atomic_write_json, atomic_write_text, cache_root,
+from fer_lib.results import (PROGRESS_VARIABLE, PUBLISHED_VARIABLE, RUN_NAME_VARIABLE, atomic_write_json, atomic_write_text, cache_root,
                              checkpoints_root, results_path, results_root, run_name)
 from fer_lib.runtime import REPO_ROOT, code_digest, git_commit
 
@@ -192,6 +192,7 @@ def kernel_environment(run: str, results_dir: Path, progress: bool = True) -> di
     env.setdefault("HF_HUB_OFFLINE", "1")
     env[RUN_NAME_VARIABLE] = run
     env[PROGRESS_VARIABLE] = "1" if progress else "0"
+    env[PUBLISHED_VARIABLE] = str(results_root().resolve())  # the other chapters' results (the ledger reads them)
     env["FER_RESULTS_DIR"] = str(results_dir.resolve())
     for variable, folder in (("FER_CHECKPOINT_DIR", checkpoints_root), ("FER_CACHE_DIR", cache_root)):
         env[variable] = str(folder().resolve())  # the kernel runs in book/: pin the project's folders

@@ -276,3 +276,18 @@ def test_histories_are_staged_and_published_with_the_results(book, tmp_path, pro
         "row,seed,stage,step,loss,images_per_s\nA,0,pretrain,1,2.0,5.0\n"
     assert (history / "progress.txt").read_text() == str(progress)   # --no-progress reaches the kernel
     assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["smoke"], "no staging folder left"
+
+
+def test_a_chapter_reads_the_published_results_of_another(book, tmp_path):
+    """Inside the runner a chapter's results root is its staging folder; the ledger still finds the other
+    chapters' published results (it listed every claim as "not run" before)."""
+    book_dir, _ = book
+    write_chapter(book_dir, "good", code(WRITE_RESULTS))
+    write_chapter(book_dir, "reader", code("from fer_lib.results import Run, load_results\n"
+                                           "run = Run('reader', 'smoke', config={}, seeds=[0], data='x', device='cpu')\n"
+                                           "run.add_metrics(seen=load_results('good', 'smoke')['value'])\n"
+                                           "run.save()"))
+    outcomes = runner.run_chapters(["good", "reader"], "smoke", book_dir=book_dir, progress=False)
+    assert [o.status for o in outcomes] == ["ran", "ran"], [o.error for o in outcomes]
+    saved = json.loads((tmp_path / "results" / "smoke" / "reader.json").read_text())
+    assert saved["metrics"] == {"seen": 1}
