@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fer_lib import experiments
 from fer_lib.metrics import claims as rule
-from fer_lib.results import atomic_write_json, load_results, results_path
+from fer_lib.results import atomic_write_json, find_results, load_results, results_path
 
 NOT_RUN = "chapter not run under this profile"
 NOT_JUDGED = "not in the chapter's results (re-run the chapter)"
@@ -41,7 +41,7 @@ def build(profile: str, root: Path | None = None, chapters: list[str] | None = N
             results = None
         judged = {r["claim"]: r for r in (results or {}).get("tables", {}).get("claims", [])}
         out["chapters"][chapter] = {
-            "results": str(results_path(chapter, profile, root)) if results else None,
+            "results": str(find_results(chapter, profile, root)) if results else None,
             "finished": (results or {}).get("finished"),
             "seeds": (results or {}).get("config", {}).get("key_seeds"),
             "comparisons": next(iter(judged.values()), {}).get("comparisons"),

@@ -47,7 +47,7 @@ from pathlib import Path
 
 from fer_lib.book import ChapterFiles, config_keys, find_book, notebook_chapters
 from fer_lib.config import PROFILE_NAMES, parse_value
-from fer_lib.results import (RUN_NAME_VARIABLE, atomic_write_json, atomic_write_text, cache_root,
+from fer_lib.results import (PROGRESS_VARIABLE, PUBLISHED_VARIABLE, RUN_NAME_VARIABLE, atomic_write_json, atomic_write_text, cache_root,
                              checkpoints_root, results_path, results_root, run_name)
 from fer_lib.runtime import REPO_ROOT, code_digest, git_commit
 
@@ -182,15 +182,17 @@ def cache_key(text_file: Path, injected: dict, lib_dir: Path = LIB_DIR) -> str:
     return digest.hexdigest()
 
 
-def kernel_environment(run: str, results_dir: Path) -> dict:
+def kernel_environment(run: str, results_dir: Path, progress: bool = True) -> dict:
     """The kernel imports this checkout's fer_lib (so worktrees and clones test their own code), files its
     results in the runner's run folder under ``results_dir`` (a staging folder, see :func:`publish_staged`),
-    and writes checkpoints and caches where the runner does."""
+    and writes checkpoints and caches where the runner does; ``progress=False`` turns its training bars off."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     env.setdefault("HF_HUB_OFFLINE", "1")
     env[RUN_NAME_VARIABLE] = run
+    env[PROGRESS_VARIABLE] = "1" if progress else "0"
+    env[PUBLISHED_VARIABLE] = str(results_root().resolve())  # the other chapters' results (the ledger reads them)
     env["FER_RESULTS_DIR"] = str(results_dir.resolve())
     for variable, folder in (("FER_CHECKPOINT_DIR", checkpoints_root), ("FER_CACHE_DIR", cache_root)):
         env[variable] = str(folder().resolve())  # the kernel runs in book/: pin the project's folders
@@ -306,7 +308,7 @@ def execute_chapter(chapter: str, profile: str, params: dict, *, force: bool = F
     staging = staging_dir(run, chapter)
     shutil.rmtree(staging, ignore_errors=True)  # an interrupted run's leftovers
     old_env = dict(os.environ)
-    os.environ.update(kernel_environment(run, staging))
+    os.environ.update(kernel_environment(run, staging, progress))
     t0 = time.perf_counter()
     error = ""
     try:
@@ -384,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--force", action="store_true", help="re-run even when the cache key is unchanged")
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("KEY", "VALUE"),
                      help="a notebook parameter or config override (value read as JSON when possible)")
-    run.add_argument("--no-progress", action="store_true")
+    run.add_argument("--no-progress", action="store_true", help="no progress bars (papermill's and training's)")
     run.add_argument("--book-dir", type=Path, default=None, help=argparse.SUPPRESS)
     run.add_argument("--out-dir", type=Path, default=None, help=argparse.SUPPRESS)
     html = sub.add_parser("html", help="build the Jupyter Book site from executed notebooks")

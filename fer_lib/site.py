@@ -4,7 +4,9 @@ Only chapters with a successful run in that run folder (their cache key is there
 chapter whose last run failed or never ran stops the build with the command that makes it. In each staged
 notebook the tagged ``parameters`` cell and papermill's ``injected-parameters`` cell get the
 ``remove-cell`` tag (the executed notebook keeps both untouched), and one line in their place says which
-run produced the page: profile, parameters, device, date and commit.
+run produced the page: profile, parameters, device, date and commit. Training progress bars, stored as every
+update they drew (carriage returns between), are shown at their final state: one line per bar
+(:func:`settle_progress`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,32 @@ def provenance_line(files: ChapterFiles, run: str) -> str:
             f"device {device}, finished {finished}, commit `{commit}`.*")
 
 
+def settle_carriage_returns(text: str) -> str:
+    """What a terminal leaves on screen of ``text``: each line keeps what follows its last carriage return;
+    lines left empty are dropped (``"\\rA 0%\\rA 100%\\n"`` -> ``"A 100%\\n"``)."""
+    lines = [line.rsplit("\r", 1)[-1] for line in text.split("\n")]
+    return "".join(f"{line}\n" for line in lines if line.strip())
+
+
+def settle_progress(cell) -> None:
+    """Merge each run of consecutive stderr outputs of a code cell into one (order kept) and settle its
+    carriage returns, so a progress bar shows as its last state rather than one line per update."""
+    import nbformat
+
+    outputs = []
+    for output in cell.get("outputs", []):
+        merge = outputs and output.get("output_type") == "stream" and output.get("name") == "stderr" \
+            and outputs[-1].get("output_type") == "stream" and outputs[-1].get("name") == "stderr"
+        if merge:
+            outputs[-1] = nbformat.v4.new_output("stream", name="stderr", text=outputs[-1]["text"] + output["text"])
+        else:
+            outputs.append(output)
+    for output in outputs:
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            output["text"] = settle_carriage_returns(output["text"])
+    cell["outputs"] = [o for o in outputs if not (o.get("output_type") == "stream" and not o["text"])]
+
+
 def staged_notebook(files: ChapterFiles, run: str) -> dict:
     """The executed notebook with its parameter cells tagged ``remove-cell`` and the provenance line
     inserted before the first of them."""
@@ -50,6 +78,9 @@ def staged_notebook(files: ChapterFiles, run: str) -> dict:
             tags.append("remove-cell")
     where = hidden[0] if hidden else min(1, len(nb.cells))
     nb.cells.insert(where, nbformat.v4.new_markdown_cell(provenance_line(files, run)))
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            settle_progress(cell)
     return nb
 
 

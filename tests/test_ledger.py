@@ -12,9 +12,9 @@ def test_ledger_lists_every_claim_with_verdicts_or_reasons(tmp_path):
     rows = {r.row_a for r in ssl_fer.CLAIMS if r.testable} | {r.row_b for r in ssl_fer.CLAIMS if r.testable}
     metrics = ("F1", "A-CCC", "V-CCC", "identity_probe_acc")
     # every row scores 0.5 + seed/100, the full method 0.1 more: its claims' differences are exactly +0.1
-    records = [{"Method": row, "seed": s, **dict.fromkeys(metrics, 0.5 + s / 100 + 0.1 * (row == "TimeAug+HardNeg+FaceSwap+MaskFN"))}
+    records = [{"row": row, "seed": s, **dict.fromkeys(metrics, 0.5 + s / 100 + 0.1 * (row == "TimeAug+HardNeg+FaceSwap+MaskFN"))}
                for row in rows for s in (0, 1, 2)]
-    verdicts = claims.evaluate(records, ssl_fer.CLAIMS, key="Method", scale={"F1": 100})
+    verdicts = claims.evaluate(records, ssl_fer.CLAIMS, scale={"F1": 100})
     run = Run("ssl_fer", "smoke", config={"key_seeds": [0, 1, 2]}, seeds=[0], data="synthetic", device="cpu")
     run.add_table("claims", verdicts)
     run.save(tmp_path)

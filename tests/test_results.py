@@ -4,7 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from fer_lib.results import Run, atomic_write_json, format_mean_std, load_results, mean_std, side_by_side
+from fer_lib.results import (Run, atomic_write_json, format_mean_std, format_summary, load_results, mean_std,
+                             side_by_side, summarise_seeds)
 
 
 def test_run_saves_atomically_with_provenance(tmp_path):
@@ -55,6 +56,33 @@ def test_side_by_side_labels_every_column():
     assert list(frame.columns) == [("f1", "paper"), ("f1", "this run")]
     assert frame.loc["b", ("f1", "paper")] == "" and frame.loc["b", ("f1", "this run")] == 3
     assert not math.isnan(frame.loc["a", ("f1", "this run")])
+
+
+def test_side_by_side_maps_the_paper_key_to_the_run_key():
+    view = format_summary(summarise_seeds([{"row": "a", "seed": 0, "f1": 0.5}, {"row": "a", "seed": 1, "f1": 0.7}],
+                                          ["f1"]), scale=100)
+    frame = side_by_side([{"Method": "a", "f1": 58.3}], view, ("Method", "row"), ["f1"], "paper", "run")
+    assert frame.index.name == "Method" and frame.loc["a", ("f1", "run")] == "60.0 ± 14.1"
+    with pytest.raises(KeyError, match="'Method'"):
+        side_by_side([{"row": "a"}], view, ("Method", "row"), ["f1"], "paper", "run")
+
+
+def test_summaries_are_numeric_and_only_the_view_is_formatted():
+    records = [{"row": "b", "seed": s, "f1": v, "acc": None if s == 2 else 0.1 * s}
+               for s, v in enumerate((0.5, 0.7, 0.9))]
+    records.append({"row": "a", "seed": 0, "f1": 0.4, "acc": None})
+    summary = summarise_seeds(records, ["f1", "acc"])
+    assert [r["row"] for r in summary] == ["b", "a"] and [r["seeds"] for r in summary] == [3, 1]
+    b, a = summary
+    assert b["f1"] == pytest.approx(0.7) and b["f1_std"] == pytest.approx(np.std([0.5, 0.7, 0.9], ddof=1))
+    assert b["acc"] == pytest.approx(0.05) and b["acc_std"] == pytest.approx(np.std([0.0, 0.1], ddof=1))
+    assert (a["f1"], a["f1_std"]) == (0.4, 0.0) and math.isnan(a["acc"])        # a row with no value: NaN
+    view = format_summary(summary, scale={"f1": 100}, digits={"acc": 2})
+    assert list(view.columns) == ["seeds", "f1", "acc"]
+    assert view.loc["b", "f1"] == "70.0 ± 20.0" and view.loc["b", "acc"] == "0.05 ± 0.07"
+    assert view.loc["a", "acc"] == ""
+    with pytest.raises(KeyError, match="'row'"):
+        summarise_seeds([{"Method": "a"}], ["f1"])
 
 
 def test_published_file_has_umask_permissions(tmp_path):

@@ -257,3 +257,37 @@ def test_ledger_runs_last_and_its_key_follows_the_results(tmp_path, monkeypatch)
     assert runner.results_digest("smoke") == before
     (tmp_path / "smoke" / "ssl_fer.json").write_text("{}")
     assert runner.results_digest("smoke") != before
+
+
+SAVE_HISTORY = """from fer_lib.results import Run
+run = Run("good", "smoke", config={}, seeds=[0], data="synthetic", device="cpu")
+run.save_history("A", 0, [{"step": 1, "loss": 2.0}], [{"step": 1, "images_per_s": 5.0}], stage="pretrain")
+open(run.history_dir() / "progress.txt", "w").write(str(run.progress))"""
+
+
+@pytest.mark.parametrize("progress", [True, False])
+def test_histories_are_staged_and_published_with_the_results(book, tmp_path, progress):
+    book_dir, _ = book
+    write_chapter(book_dir, "good", code(SAVE_HISTORY))
+    [ran] = runner.run_chapters(["good"], "smoke", book_dir=book_dir, progress=progress)
+    history = tmp_path / "results" / "smoke" / "good" / "history"
+    assert ran.status == "ran", ran.error
+    assert (history / "A-seed0-pretrain.csv").read_text() == \
+        "row,seed,stage,step,loss,images_per_s\nA,0,pretrain,1,2.0,5.0\n"
+    assert (history / "progress.txt").read_text() == str(progress)   # --no-progress reaches the kernel
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["smoke"], "no staging folder left"
+
+
+def test_a_chapter_reads_the_published_results_of_another(book, tmp_path):
+    """Inside the runner a chapter's results root is its staging folder; the ledger still finds the other
+    chapters' published results (it listed every claim as "not run" before)."""
+    book_dir, _ = book
+    write_chapter(book_dir, "good", code(WRITE_RESULTS))
+    write_chapter(book_dir, "reader", code("from fer_lib.results import Run, load_results\n"
+                                           "run = Run('reader', 'smoke', config={}, seeds=[0], data='x', device='cpu')\n"
+                                           "run.add_metrics(seen=load_results('good', 'smoke')['value'])\n"
+                                           "run.save()"))
+    outcomes = runner.run_chapters(["good", "reader"], "smoke", book_dir=book_dir, progress=False)
+    assert [o.status for o in outcomes] == ["ran", "ran"], [o.error for o in outcomes]
+    saved = json.loads((tmp_path / "results" / "smoke" / "reader.json").read_text())
+    assert saved["metrics"] == {"seen": 1}

@@ -46,6 +46,20 @@ def test_staged_page_hides_parameter_cells_and_names_its_run(project):
     assert (stage / "book" / "intro.md").exists()
 
 
+def test_progress_bars_show_their_final_state_in_the_site():
+    stream = lambda name, text: nbformat.v4.new_output("stream", name=name, text=text)  # noqa: E731
+    cell = nbformat.v4.new_code_cell("train()")
+    cell.outputs = [stream("stderr", "\rA · seed 0:   0%|  | 0/3"), stream("stderr", "\rA · seed 0:  67%|# | 2/3"),
+                    stream("stderr", "\rA · seed 0: 100%|##| 3/3, loss=1.2"), stream("stdout", "A · seed 0: 3 steps\n"),
+                    stream("stderr", "\n"), stream("stderr", "\rB · seed 0: 100%|##| 3/3"), stream("stderr", "\n"),
+                    nbformat.v4.new_output("execute_result", data={"text/plain": "1"}, execution_count=1)]
+    site.settle_progress(cell)
+    assert [(o.output_type, o.get("text")) for o in cell.outputs] == [
+        ("stream", "A · seed 0: 100%|##| 3/3, loss=1.2\n"), ("stream", "A · seed 0: 3 steps\n"),
+        ("stream", "B · seed 0: 100%|##| 3/3\n"), ("execute_result", None)]
+    assert site.settle_carriage_returns("\n\n") == ""
+
+
 def test_html_command_refuses_without_a_traceback(project, monkeypatch):
     from tests.test_runner import run_main
 

@@ -29,6 +29,8 @@ Public API::
                  schedulers=warmup_cosine(opt, 100, total), device="auto", seed=0,
                  grad_clip=1.0, checkpoint_dir="runs/x", checkpoint_every=500, resume=True)
     result.history      # [{"step", "epoch", "lr", "loss", <logs>...}], means over log_every steps
+    result.throughput   # [{"step", "images_per_s"}] of this call's logging windows (wall clock: not in history,
+                        # which is bit-identical after a resume)
     result.step, result.epoch, result.seconds, result.data_seconds, result.samples_per_s, result.checkpoint
     steps_per_epoch(n_items, batch_size, drop_last=True, world_size=1)
 
@@ -109,6 +111,7 @@ class FitResult:
     seconds: float = 0.0            # wall time of this call's steps
     data_seconds: float = 0.0       # of which waiting for the loader + device copy (the data path's cost)
     samples_per_s: float = 0.0      # global samples per second over this call (full pipeline)
+    throughput: list[dict] = field(default_factory=list)  # [{"step", "images_per_s"}] per logging window
     checkpoint: Path | None = None
 
 
@@ -222,7 +225,7 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
         sampler=None, shuffle: bool = True, drop_last: bool = True, num_workers: int = 0,
         collate_fn: Callable | None = None, channels_last: bool = False, amp: bool = True,
         callbacks: Sequence[Callable[[StepInfo], None]] = (), progress: bool = True,
-        desc: str = "train") -> FitResult:
+        desc: str = "train", images_per_item: int = 1) -> FitResult:
     """Train ``method`` on ``dataset`` for ``epochs`` (or until ``max_steps`` optimizer steps, if earlier).
 
     optimizers: one ``torch.optim.Optimizer`` (method gets ``training_step(batch)``) or a dict name ->
@@ -236,6 +239,9 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
     resume: True = continue from ``<checkpoint_dir>/last.pt`` if it exists; a path = from that file.
     config: JSON-able dict stored in (and checked against) the checkpoint.
     sampler: yields dataset keys; its order must depend only on ``set_epoch(e)`` for exact resume.
+    progress, desc: a tqdm bar named ``desc`` (step, loss, images/s, ETA). images_per_item: images in one
+        dataset item (2 for a pair of views), for the throughput in the bar and in ``throughput``
+        (images per second of each logging window, all processes together).
     """
     device = pick_device(device) if isinstance(device, str) else device
     if isinstance(dataset, DataLoader):
@@ -244,7 +250,7 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
     if epochs is None and max_steps is None:
         raise ValueError("fit needs epochs or max_steps")
     for name, value in (("epochs", epochs), ("max_steps", max_steps), ("batch_size", batch_size),
-                        ("log_every", log_every)):
+                        ("log_every", log_every), ("images_per_item", images_per_item)):
         if value is not None and value < 1:
             raise ValueError(f"fit: {name} must be >= 1, got {value}")
     if checkpoint_every < 0:
@@ -317,6 +323,13 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
         stepper.saved_step = state["step"]
         return ckpt_path
 
+    # throughput of the current logging window (wall time, not resumed: a resumed window restarts the clock)
+    window, throughput = {"samples": 0, "t0": time.perf_counter()}, []
+
+    def images_per_s() -> float:
+        seconds = time.perf_counter() - window["t0"]
+        return window["samples"] * images_per_item / seconds if seconds > 0 else 0.0
+
     def record() -> None:
         count = state["count"]
         entry = {"step": state["step"], "epoch": state["epoch"]}
@@ -324,14 +337,18 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
             entry["lr" if not multi else f"lr/{name}"] = max(g["lr"] for g in opt.param_groups)
         entry.update({k: v / count for k, v in state["window"].items()})
         state["history"].append(entry)
+        throughput.append({"step": state["step"], "images_per_s": images_per_s()})
         state["window"], state["count"] = {}, 0
+        window.update(samples=0, t0=time.perf_counter())
 
     start_step, samples, data_seconds = state["step"], 0, 0.0
     t0 = t_fetch = time.perf_counter()
-    # plain-text bar (no widget: ipywidgets is not installed); sparse updates when stderr is captured
-    # (a notebook run by papermill stores every update)
+    # plain-text bar (no widget: ipywidgets is not installed); when stderr is captured (a notebook run by
+    # papermill stores every update) it redraws at most every 15 s and every tenth of the run: <= ~12 lines
+    tty = sys.stderr.isatty()
     bar = tqdm(total=total, initial=start_step, desc=desc, disable=not progress or rank != 0, dynamic_ncols=True,
-               mininterval=0.5 if sys.stderr.isatty() else 15.0)
+               unit="step", mininterval=0.5 if tty else 15.0,
+               miniters=None if tty else max(1, (total - start_step) // 10))
     while state["step"] < total:
         epoch = state["epoch"]
         for obj in (sampler, dataset):
@@ -348,6 +365,7 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
             batch = to_device(batch, device, channels_last)
             data_seconds += time.perf_counter() - t_fetch
             samples += len(stepper.where["indices"]) * world
+            window["samples"] += len(stepper.where["indices"]) * world
             if multi:
                 with autocast(device, amp):
                     loss, logs = method.training_step(batch, stepper)
@@ -375,7 +393,8 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
                 state["window"][k] = state["window"].get(k, 0.0) + v
             state["count"] += 1
             if state["step"] % log_every == 0 or state["step"] == total:
-                bar.set_postfix({k: f"{v:.4g}" for k, v in list(values.items())[:4]})
+                shown = {k: f"{v:.4g}" for k, v in list(values.items())[:3]}
+                bar.set_postfix({**shown, "img/s": f"{images_per_s():.0f}"}, refresh=False)
                 record()
             bar.update(1)
             for callback in callbacks:
@@ -393,4 +412,4 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
         path = ckpt_path if ckpt_path is not None and ckpt_path.is_file() else resume_from
     return FitResult(history=state["history"], step=state["step"], epoch=state["epoch"], seconds=seconds,
                      data_seconds=data_seconds, samples_per_s=samples / seconds if seconds > 0 else 0.0,
-                     checkpoint=path)
+                     throughput=throughput, checkpoint=path)

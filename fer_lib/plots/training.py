@@ -1,15 +1,19 @@
-"""Training figures: loss/metric curves from ``fit`` histories and a confusion-matrix heat map.
+"""Training figures: loss/metric curves from ``fit`` histories (or the history CSVs a run saved) and a
+confusion-matrix heat map.
 
 Functions take plain data and return a matplotlib ``Figure``; they never train.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 import seaborn as sns
 from matplotlib.figure import Figure
+
+from fer_lib.results import read_histories
 
 
 def plot_training_curves(histories: Mapping[str, Sequence[Mapping[str, float]]], keys: Sequence[str] = ("loss",),
@@ -42,6 +46,31 @@ def plot_training_curves(histories: Mapping[str, Sequence[Mapping[str, float]]],
     if title:
         fig.suptitle(title)
     return fig
+
+
+def plot_saved_histories(folder: str | Path, keys: Sequence[str] = ("loss",), *, stage: str | None = None,
+                         seed: int | None = None, rows: Sequence[str] | None = None, x: str = "step",
+                         logy: bool = False, title: str | None = None) -> Figure:
+    """:func:`plot_training_curves` of the history CSVs a chapter's run saved in ``folder``
+    (``results/<run>/<chapter>/history``, :meth:`fer_lib.results.Run.history_dir`), one line per
+    (row, seed[, stage]); ``stage`` / ``seed`` / ``rows`` keep only those fits (e.g. the first seed of every
+    row)."""
+    frame = read_histories(Path(folder))
+    if rows is not None:
+        frame = frame[frame["row"].isin(list(rows))]
+    if stage is not None:
+        frame = frame[frame["stage"] == stage]
+    if seed is not None:
+        frame = frame[frame["seed"] == seed]
+    if frame.empty:
+        raise ValueError(f"plot_saved_histories: no history in {folder} has stage={stage!r}, seed={seed!r} "
+                         f"and a row in {rows!r}")
+    histories = {}
+    for (row, run_seed, run_stage), part in frame.groupby(["row", "seed", "stage"], sort=False):
+        label = " · ".join([str(row)] + ([] if seed is not None else [f"seed {run_seed}"])
+                           + ([run_stage] if run_stage and stage is None else []))
+        histories[label] = [{k: v for k, v in entry.items() if v == v} for entry in part.to_dict("records")]
+    return plot_training_curves(histories, keys, x=x, logy=logy, title=title)
 
 
 def plot_confusion(cm: np.ndarray, class_names: Sequence[str], *, normalize: bool = True,

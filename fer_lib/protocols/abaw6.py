@@ -28,7 +28,6 @@ from fer_lib.data.samplers import ClassBalancedSampler
 from fer_lib.data.synth import SynthConfig, load_synth
 from fer_lib.engine.features import embed
 from fer_lib.engine.optim import warmup_cosine
-from fer_lib.engine.trainer import fit
 from fer_lib.experiments.abaw6 import Row
 from fer_lib.methods.finetune_weak import WeakSupervised
 from fer_lib.methods.mpl import TeacherStudent, to_float_images
@@ -37,6 +36,7 @@ from fer_lib.metrics.classification import macro_f1
 from fer_lib.metrics.temporal import window_vote_videos
 from fer_lib.models.resnet import ResNetBackbone
 from fer_lib.models.temporal import TemporalEncoder
+from fer_lib.protocols.training_log import QUIET, TrainingLog
 
 K = len(AFFWILD2_8)
 
@@ -107,12 +107,13 @@ def _sgd(model: nn.Module, lr: float, cfg) -> torch.optim.Optimizer:
                            weight_decay=cfg.weight_decay)
 
 
-def _supervised(model: nn.Module, labelled, sampler, lr: float, steps: int, cfg, seed: int, device) -> list[dict]:
+def _supervised(model: nn.Module, labelled, sampler, lr: float, steps: int, cfg, seed: int, device,
+                log: TrainingLog = QUIET, stage: str = "supervised") -> list[dict]:
     """WeakSupervised training of ``model`` for ``steps`` steps (cosine lr); returns the engine's history."""
     opt = _sgd(model, lr, cfg)
-    result = fit(WeakSupervised(model, seed=seed), labelled, optimizers=opt, schedulers=warmup_cosine(opt, 0, steps),
-                 batch_size=cfg.batch_size, max_steps=steps, device=device, seed=seed, sampler=sampler,
-                 log_every=cfg.log_every, progress=False, desc="supervised")
+    result = log.fit(WeakSupervised(model, seed=seed), labelled, stage=stage, optimizers=opt,
+                     schedulers=warmup_cosine(opt, 0, steps), batch_size=cfg.batch_size, max_steps=steps,
+                     device=device, seed=seed, sampler=sampler, log_every=cfg.log_every)
     return result.history
 
 
@@ -122,11 +123,12 @@ def predict(model: nn.Module, frames: Frames, device) -> np.ndarray:
     return logits.argmax(1)
 
 
-def train_spatial(row: Row, cfg, data: AbawData, seed: int, device) -> dict:
+def train_spatial(row: Row, cfg, data: AbawData, seed: int, device, log: TrainingLog = QUIET) -> dict:
     """Phase 1 for one table row. row keys: extra, pool, ssl, feedback, balanced (bools).
 
     Returns dict(student=classifier, f1 (student, per frame, %), teacher_f1 (after the teacher-student phase),
     teacher_warmup_f1 (after the teacher's supervised warm-up, if any), history (SSL phase), seconds).
+    ``log``: the progress bars and history files of its fits (:mod:`.training_log`).
     """
     t0 = time.perf_counter()
     torch.manual_seed(seed)
@@ -136,12 +138,13 @@ def train_spatial(row: Row, cfg, data: AbawData, seed: int, device) -> dict:
     out = {"history": [], "teacher_f1": None, "teacher_warmup_f1": None}
     if not row.ssl:  # the same number of labelled-batch steps as the SSL rows' teacher warm-up + phase + fine-tune
         total = cfg.teacher_warmup_steps + cfg.steps + cfg.finetune_steps
-        _supervised(student, labelled, sampler, cfg.teacher_lr, total, cfg, seed, device)
+        _supervised(student, labelled, sampler, cfg.teacher_lr, total, cfg, seed, device, log)
     else:
         torch.manual_seed(seed + 1000)
         teacher = make_classifier(cfg)
         if cfg.teacher_warmup_steps:
-            _supervised(teacher, labelled, sampler, cfg.teacher_lr, cfg.teacher_warmup_steps, cfg, seed + 1, device)
+            _supervised(teacher, labelled, sampler, cfg.teacher_lr, cfg.teacher_warmup_steps, cfg, seed + 1, device,
+                        log, "teacher warm-up")
             warm = predict(teacher, data.evaluation, device)
             out["teacher_warmup_f1"] = 100 * macro_f1(data.evaluation.labels, warm, K)
         unlabelled = Concat([data.unlabelled, data.pool]) if row.pool else Concat([data.unlabelled])
@@ -152,20 +155,22 @@ def train_spatial(row: Row, cfg, data: AbawData, seed: int, device) -> dict:
                                 mpl_code_sign=cfg.mpl_code_sign, exact_feedback=cfg.exact_feedback,
                                 student_optimizer=opts["student"], randaugment_magnitude=cfg.randaugment_magnitude)
         schedulers = {n: warmup_cosine(o, 0, cfg.steps) for n, o in opts.items()}
-        result = fit(method, pairs, optimizers=opts, schedulers=schedulers, batch_size=cfg.batch_size,
-                     max_steps=cfg.steps, device=device, seed=seed, log_every=cfg.log_every, progress=False,
-                     desc="teacher-student")
+        result = log.fit(method, pairs, stage="teacher-student", optimizers=opts, schedulers=schedulers,
+                         batch_size=cfg.batch_size, max_steps=cfg.steps, device=device, seed=seed,
+                         log_every=cfg.log_every)
         out["history"] = result.history
         out["teacher_f1"] = 100 * macro_f1(data.evaluation.labels, predict(teacher, data.evaluation, device), K)
         if cfg.finetune_steps:
-            _supervised(student, labelled, sampler, cfg.finetune_lr, cfg.finetune_steps, cfg, seed, device)
+            _supervised(student, labelled, sampler, cfg.finetune_lr, cfg.finetune_steps, cfg, seed, device, log,
+                        "student fine-tune")
     out["student"] = student
     out["f1"] = 100 * macro_f1(data.evaluation.labels, predict(student, data.evaluation, device), K)
     out["seconds"] = time.perf_counter() - t0
     return out
 
 
-def train_temporal(student: nn.Sequential, cfg, data: AbawData, seed: int, device) -> dict:
+def train_temporal(student: nn.Sequential, cfg, data: AbawData, seed: int, device,
+                   log: TrainingLog = QUIET) -> dict:
     """Phase 2: frozen ``student[0]`` features -> temporal encoder; returns F1 (%) without and with the vote."""
     t0 = time.perf_counter()
     backbone = student[0]
@@ -177,9 +182,9 @@ def train_temporal(student: nn.Sequential, cfg, data: AbawData, seed: int, devic
     model = TemporalEncoder(train_feats.shape[1], K, dim=cfg.temporal_dim, depth=cfg.temporal_depth,
                             heads=cfg.temporal_heads, max_frames=cfg.temporal_window)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.temporal_lr, weight_decay=0.05)
-    fit(TemporalClassifier(model), windows, optimizers=opt, schedulers=warmup_cosine(opt, 0, cfg.temporal_steps),
-        batch_size=min(cfg.batch_size, len(windows)), max_steps=cfg.temporal_steps, device=device, seed=seed,
-        log_every=cfg.log_every, progress=False, desc="temporal")
+    log.fit(TemporalClassifier(model), windows, stage="temporal", optimizers=opt,
+            schedulers=warmup_cosine(opt, 0, cfg.temporal_steps), batch_size=min(cfg.batch_size, len(windows)),
+            max_steps=cfg.temporal_steps, device=device, seed=seed, log_every=cfg.log_every)
     logits = predict_videos(model, torch.as_tensor(eval_feats), data.evaluation_video, cfg.temporal_window,
                             max(1, cfg.temporal_window // 2), device=device)
     frame_pred = logits.argmax(1).numpy()
@@ -210,13 +215,13 @@ def run_row(row: Row, cfg, data: AbawData, seed: int, run) -> dict:
     seed, so rows that share it train it once), phase 2 if the row asks. Returns the record: row, method, seed,
     f1 / teacher_f1 / teacher_warmup_f1 (%), timings and, for SSL rows, the pseudo-label track."""
     with run.stage(f"row {row.row}"):
-        return _run_row(row, cfg, data, seed, run.torch_device, data.trained)
+        return _run_row(row, cfg, data, seed, run.torch_device, data.trained, TrainingLog(run, row.row, seed))
 
 
-def _run_row(row: Row, cfg, data: AbawData, seed: int, device, cache: dict) -> dict:
+def _run_row(row: Row, cfg, data: AbawData, seed: int, device, cache: dict, log: TrainingLog = QUIET) -> dict:
     key = (row.spatial, seed)
     if key not in cache:
-        cache[key] = train_spatial(row, cfg, data, seed, device)
+        cache[key] = train_spatial(row, cfg, data, seed, device, log)
     spatial = cache[key]
     record = {"row": row.row, "method": row.method, "seed": seed, "f1": spatial["f1"],
               "teacher_f1": spatial["teacher_f1"], "teacher_warmup_f1": spatial["teacher_warmup_f1"],
@@ -224,7 +229,7 @@ def _run_row(row: Row, cfg, data: AbawData, seed: int, device, cache: dict) -> d
     if row.temporal:
         tkey = ("temporal", row.spatial, seed)
         if tkey not in cache:
-            cache[tkey] = train_temporal(spatial["student"], cfg, data, seed, device)
+            cache[tkey] = train_temporal(spatial["student"], cfg, data, seed, device, log)
         temporal = cache[tkey]
         record["f1"] = temporal["f1_vote"] if row.vote else temporal["f1"]
         record["temporal_s"] = round(temporal["seconds"], 2)

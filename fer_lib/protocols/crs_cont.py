@@ -25,12 +25,13 @@ from fer_lib.data.coarse import CoarseLabelled
 from fer_lib.data.datasets import FrameDataset
 from fer_lib.data.synth import SynthConfig, load_synth
 from fer_lib.engine.optim import param_groups, warmup_cosine
-from fer_lib.engine.trainer import FitResult, fit, steps_per_epoch
+from fer_lib.engine.trainer import FitResult, steps_per_epoch
 from fer_lib.experiments.crs_cont import TARGETS, Row
 from fer_lib.methods.crs_cont import CrsCont, SupervisedEncoder, default_class_weight
 from fer_lib.models.resnet import ResNetBackbone
 from fer_lib.protocols.probes import embed_sets, evaluate_targets
-from fer_lib.results import format_mean_std
+from fer_lib.protocols.training_log import QUIET, TrainingLog
+from fer_lib.results import format_summary, summarise_seeds
 from fer_lib.runtime import seed_everything
 
 
@@ -89,13 +90,14 @@ def build_pretraining(row: Row, encoder: nn.Module, feature_dim: int, views: Fer
 def pretrain(method: nn.Module, dataset, *, optimizer: str = "sgd", lr: float = 0.5, momentum: float = 0.9,
              weight_decay: float = 1e-4, batch_size: int = 128, epochs: int = 100, max_steps: int = 0,
              lr_step_epochs: int = 20, lr_gamma: float = 0.5, warmup_steps: int = 0, seed: int = 0,
-             device: str | torch.device = "cpu", progress: bool = False) -> FitResult:
+             device: str | torch.device = "cpu", log: TrainingLog = QUIET) -> FitResult:
     """Train ``method`` on ``dataset`` through the engine.
 
     optimizer "sgd": the code's SGD(lr, momentum, weight decay on every parameter) with the learning rate
     multiplied by ``lr_gamma`` every ``lr_step_epochs`` epochs; "adamw": AdamW (no decay on norms and
     biases) with ``warmup_steps`` of linear warmup then cosine, the CPU profiles' choice for few steps.
-    max_steps > 0 stops after that many optimizer steps (epochs otherwise).
+    max_steps > 0 stops after that many optimizer steps (epochs otherwise). ``log``: the row's progress bar
+    and history file (:mod:`.training_log`).
     """
     spe = steps_per_epoch(len(dataset), batch_size)
     total = min(epochs * spe, max_steps) if max_steps > 0 else epochs * spe
@@ -107,14 +109,14 @@ def pretrain(method: nn.Module, dataset, *, optimizer: str = "sgd", lr: float = 
         sched = warmup_cosine(opt, min(warmup_steps, total), total)
     else:
         raise ValueError(f"optimizer must be 'sgd' or 'adamw', got {optimizer!r}")
-    return fit(method, dataset, optimizers=opt, schedulers=sched, batch_size=batch_size, max_steps=total,
-               epochs=epochs, device=device, seed=seed, progress=progress, desc="pretrain")
+    return log.fit(method, dataset, optimizers=opt, schedulers=sched, batch_size=batch_size, max_steps=total,
+                   epochs=epochs, device=device, seed=seed)
 
 
 def run_row(row: Row, cfg, data: CrsContData, seed: int, run) -> dict:
     """Pretrain ``row`` with ``seed`` (seeded as the chapter always was: python, numpy and torch), then read every
-    target out of the frozen encoder. Returns {"row", "seed", "cells": [{"pretraining", "seed", "target", scores...}],
-    "fit": {"pretraining", "seed", "steps", "seconds", "images_per_s", "final_loss"},
+    target out of the frozen encoder. Returns {"row", "seed", "cells": [{"row", "seed", "target", scores...}],
+    "fit": {"row", "seed", "steps", "seconds", "images_per_s", "final_loss"},
     "embedding": (features [N, F], labels) of "affectnet/test" (for the maps)}."""
     seed_everything(seed)
     encoder = ResNetBackbone(cfg.depth, cfg.width, cfg.stem_stride)
@@ -126,15 +128,16 @@ def run_row(row: Row, cfg, data: CrsContData, seed: int, run) -> dict:
         result = pretrain(method, data.pretrain_sets[row.label_key == "expression"], optimizer=cfg.optimizer,
                           lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay, batch_size=cfg.batch_size,
                           epochs=cfg.epochs, max_steps=cfg.max_steps, lr_step_epochs=cfg.lr_step_epochs,
-                          lr_gamma=cfg.lr_gamma, warmup_steps=cfg.warmup_steps, seed=seed, device=run.torch_device)
+                          lr_gamma=cfg.lr_gamma, warmup_steps=cfg.warmup_steps, seed=seed, device=run.torch_device,
+                          log=TrainingLog(run, row.row, seed))
     with run.stage("evaluate"):
         feats = embed_sets(encoder, data.eval_sets, cfg.image_size, run.torch_device)
         scores = evaluate_targets(feats, TARGETS, seed, probe_epochs=cfg.probe_epochs, probe_lr=cfg.probe_lr,
                                   probe_batch_size=cfg.probe_batch_size, ridge_alpha=cfg.ridge_alpha,
                                   device=run.torch_device)
-    fit_row = {"pretraining": row.row, "seed": seed, "steps": result.step, "seconds": round(result.seconds, 1),
+    fit_row = {"row": row.row, "seed": seed, "steps": result.step, "seconds": round(result.seconds, 1),
                "images_per_s": round(result.samples_per_s, 1), "final_loss": result.history[-1]["loss"]}
-    return {"row": row.row, "seed": seed, "cells": [{"pretraining": row.row, "seed": seed, **r} for r in scores], "fit": fit_row,
+    return {"row": row.row, "seed": seed, "cells": [{"row": row.row, "seed": seed, **r} for r in scores], "fit": fit_row,
             "embedding": feats["affectnet/test"]}
 
 
@@ -145,8 +148,16 @@ def cells(records: list[dict]) -> pd.DataFrame:
     return frame
 
 
-def summarise(records: list[dict], rows: tuple[Row, ...]) -> pd.DataFrame:
-    """Rows x targets: "mean ± std" over seeds of the score in percent (V/A: mean CCC x 100), in ``rows`` order."""
-    summary = cells(records).pivot_table(index="pretraining", columns="target", values="score",
-                                         aggfunc=lambda v: format_mean_std(v, scale=100)).reindex([r.row for r in rows])
-    return summary[[t.name for t in TARGETS]].rename(columns={"AffectNet-like V/A": "AffectNet-like V/A (mean CCC x100)"})
+def summarise(records: list[dict], rows: tuple[Row, ...]) -> list[dict]:
+    """One numeric line per row run, in ``rows`` order: row, seeds, and for each target its score (accuracy, or
+    the mean of valence and arousal CCC for V/A; fractions) as mean over seeds with ``<target>_std``."""
+    wide = cells(records).pivot_table(index=["row", "seed"], columns="target", values="score").reset_index()
+    names = [t.name for t in TARGETS]
+    by_row = {s["row"]: s for s in summarise_seeds(wide.to_dict("records"), names)}
+    return [by_row[r.row] for r in rows if r.row in by_row]
+
+
+def summary_view(summary: list[dict]) -> pd.DataFrame:
+    """The summary as shown: "mean ± std" in percent (V/A: mean CCC x 100), one decimal."""
+    view = format_summary(summary, scale=100)
+    return view.rename(columns={"AffectNet-like V/A": "AffectNet-like V/A (mean CCC x100)"})

@@ -29,7 +29,7 @@ from fer_lib.data.formats.frame_folder import FrameFolderClips
 from fer_lib.data.formats.voxceleb2 import VideoListClips
 from fer_lib.data.synth import SynthConfig, load_synth
 from fer_lib.engine.optim import TOKEN_NAMES, layer_decay_groups, param_groups, warmup_cosine
-from fer_lib.engine.trainer import fit, steps_per_epoch
+from fer_lib.engine.trainer import steps_per_epoch
 from fer_lib.experiments.mae_dfer import Row
 from fer_lib.methods.mae_dfer import MAEDFERPretrain
 from fer_lib.methods.video_finetune import VideoClassifier, video_layer_id, video_mixup
@@ -37,7 +37,8 @@ from fer_lib.metrics.classification import uar, war
 from fer_lib.metrics.regression import angular_error_deg
 from fer_lib.models.mae_decoder import MAEDecoder
 from fer_lib.models.video_registry import build_video_encoder
-from fer_lib.results import format_mean_std
+from fer_lib.protocols.training_log import QUIET, TrainingLog
+from fer_lib.results import format_summary, summarise_seeds
 
 SKIP_DECAY = TOKEN_NAMES + ("region_tokens",)
 
@@ -99,9 +100,10 @@ def encoder_kwargs(cfg, name: str, drop_path: float = 0.0) -> dict:
     return {**common, **arch[name]}
 
 
-def pretrain(cfg, name: str, motion: bool, dataset, seed: int, device) -> dict:
+def pretrain(cfg, name: str, motion: bool, dataset, seed: int, device, log: TrainingLog = QUIET) -> dict:
     """Masked-autoencoder pretraining of encoder ``name``: part-window tube masks for the LGI-Former (its
-    regions need them), plain tube masks for the others (VideoMAE). Returns method, history, seconds."""
+    regions need them), plain tube masks for the others (VideoMAE). Returns method, history, seconds.
+    ``log``: the progress bar and history file (:mod:`.training_log`)."""
     torch.manual_seed(seed)
     encoder = build_video_encoder(name, **encoder_kwargs(cfg, name))
     decoder = MAEDecoder(encoder.grid, encoder.dim, cfg.decoder_dim, cfg.decoder_depth, cfg.decoder_heads,
@@ -112,13 +114,13 @@ def pretrain(cfg, name: str, motion: bool, dataset, seed: int, device) -> dict:
     opt = torch.optim.AdamW(param_groups(method, cfg.weight_decay), lr=lr, betas=(0.9, 0.95))
     spe = steps_per_epoch(len(dataset), cfg.pre_batch)
     sched = warmup_cosine(opt, cfg.warmup_epochs * spe, cfg.pre_epochs * spe, cfg.pre_min_lr / cfg.pre_lr)
-    result = fit(method, dataset, optimizers=opt, schedulers=sched, batch_size=cfg.pre_batch, epochs=cfg.pre_epochs,
-                 device=device, seed=seed, grad_clip=cfg.grad_clip, progress=False)
+    result = log.fit(method, dataset, stage="pretrain", optimizers=opt, schedulers=sched, batch_size=cfg.pre_batch,
+                     epochs=cfg.pre_epochs, device=device, seed=seed, grad_clip=cfg.grad_clip)
     return {"method": method, "history": result.history, "seconds": result.seconds}
 
 
 def finetune(cfg, name: str, train_set, seed: int, device, encoder_state: dict | None = None,
-             gaze: bool = False) -> dict:
+             gaze: bool = False, log: TrainingLog = QUIET) -> dict:
     """Fine-tune (from ``encoder_state`` or from scratch) with layer decay, drop path and mixup/cutmix +
     label smoothing (classification) or the combined α·CE + L1(gaze) loss (``gaze``: no mixup)."""
     torch.manual_seed(seed)
@@ -135,8 +137,8 @@ def finetune(cfg, name: str, train_set, seed: int, device, encoder_state: dict |
     opt = torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.999))
     spe = steps_per_epoch(len(train_set), cfg.ft_batch)
     sched = warmup_cosine(opt, cfg.warmup_epochs * spe, cfg.ft_epochs * spe, cfg.ft_min_lr / cfg.ft_lr)
-    result = fit(model, train_set, optimizers=opt, schedulers=sched, batch_size=cfg.ft_batch, epochs=cfg.ft_epochs,
-                 device=device, seed=seed, grad_clip=cfg.grad_clip, progress=False)
+    result = log.fit(model, train_set, stage="finetune", optimizers=opt, schedulers=sched, batch_size=cfg.ft_batch,
+                     epochs=cfg.ft_epochs, device=device, seed=seed, grad_clip=cfg.grad_clip)
     return {"model": model, "history": result.history, "seconds": result.seconds}
 
 
@@ -167,7 +169,8 @@ def pretrained(encoder: str, motion: bool, cfg, data: MaeDferData, seed: int, ru
     key = (encoder, motion, seed)
     if key not in data.pretrained:
         with run.stage("pretrain"):
-            data.pretrained[key] = pretrain(cfg, encoder, motion, data.pretrain_set, seed, run.torch_device)
+            log = TrainingLog(run, encoder + ("+motion" if motion else ""), seed)
+            data.pretrained[key] = pretrain(cfg, encoder, motion, data.pretrain_set, seed, run.torch_device, log)
     return data.pretrained[key]
 
 
@@ -177,29 +180,34 @@ def run_row(row: Row, cfg, data: MaeDferData, seed: int, run) -> dict:
     the fine-tuned model is kept in ``data.models[(row.row, seed)]``."""
     state = pretrained(row.encoder, row.motion, cfg, data, seed, run)["method"].encoder.state_dict() if row.pretrained else None
     with run.stage("finetune_gaze" if row.gaze else "finetune"):
-        out = finetune(cfg, row.encoder, data.train_set, seed, run.torch_device, encoder_state=state, gaze=row.gaze)
+        out = finetune(cfg, row.encoder, data.train_set, seed, run.torch_device, encoder_state=state, gaze=row.gaze,
+                       log=TrainingLog(run, row.row, seed))
     metrics = evaluate(cfg, out["model"], data.test_set, run.torch_device)
     data.models[(row.row, seed)] = out["model"]
     return {"row": row.row, "seed": seed, "seconds": round(out["seconds"], 1), **metrics}
 
 
 def summarise(records: list[dict], rows: tuple[Row, ...]) -> list[dict]:
-    """One line per row: the paper's row name (or ours), UAR and WAR as "mean ± std" over seeds, the seeds."""
-    frame = pd.DataFrame(records)
-    table = []
-    for row in rows:
-        sel = frame[frame["row"] == row.row]
-        table.append({"model": row.paper_row or row.row, "this run's row": row.row,
-                      "UAR": format_mean_std(sel["uar"]), "WAR": format_mean_std(sel["war"]), "seeds": list(sel["seed"])})
-    return table
+    """One numeric line per row run, in ``rows`` order: row, the paper's row name (``model``, ours when the paper
+    has none), seeds, UAR and WAR (%) as mean over seeds with ``UAR_std``, ``WAR_std`` (:func:`summary_view`
+    shows "mean ± std")."""
+    named = [{**r, "UAR": r["uar"], "WAR": r["war"]} for r in records]
+    by_row = {s["row"]: s for s in summarise_seeds(named, ["UAR", "WAR"])}
+    return [{"row": row.row, "model": row.paper_row or row.row, **by_row[row.row]} for row in rows
+            if row.row in by_row]
+
+
+def summary_view(table: list[dict]) -> pd.DataFrame:
+    """A numeric summary (:func:`summarise`, :func:`summarise_gaze`) as shown: "mean ± std", one decimal."""
+    return format_summary(table, digits=1)
 
 
 def summarise_gaze(records: list[dict], row: Row, test_set) -> dict:
-    """The gaze row: UAR, WAR and gaze error (degrees) over seeds, beside a predictor that always answers the
-    test set's mean gaze."""
+    """The gaze row, numeric: UAR, WAR (%) and gaze error (degrees) as mean over seeds with ``<column>_std``,
+    beside a predictor that always answers the test set's mean gaze."""
     test_gaze = np.stack([test_set[i]["gaze"].numpy().mean(0) for i in range(len(test_set))])
     baseline = float(angular_error_deg(test_gaze, np.broadcast_to(test_gaze.mean(0), test_gaze.shape)).mean())
-    return {"row": row.row, "UAR": format_mean_std([r["uar"] for r in records]),
-            "WAR": format_mean_std([r["war"] for r in records]),
-            "gaze error (deg)": format_mean_std([r["gaze_error_deg"] for r in records]),
+    named = [{"row": row.row, "UAR": r["uar"], "WAR": r["war"], "gaze error (deg)": r["gaze_error_deg"]}
+             for r in records]
+    return {**summarise_seeds(named, ["UAR", "WAR", "gaze error (deg)"])[0],
             "mean-gaze predictor (deg)": round(baseline, 2)}

@@ -2,7 +2,7 @@
 
     data = load_data(cfg)                              # rendered sets + per-frame mouth-eye descriptors
     record = run_row(row, cfg, data, seed, run)        # pretrain (or load its checkpoint) + evaluate
-    table = summarise(records, rows)                   # mean ± std over seeds per row
+    table = summarise(records, rows)                   # mean and std over seeds per row (numeric)
     checks = mechanism_checks(row, cfg, data)         # ground-truth checks, independent of training
 
 ``cfg.dataset="real"`` swaps the synthetic sets for VoxCeleb1, AffectNet and LFW (:mod:`.ssl_fer_data`,
@@ -32,7 +32,7 @@ from fer_lib.config import as_dict
 from fer_lib.data.synth import swap_frame
 from fer_lib.engine import distributed as ddp
 from fer_lib.engine.features import embed
-from fer_lib.engine.trainer import FitResult, fit
+from fer_lib.engine.trainer import FitResult
 from fer_lib.experiments.ssl_fer import Row
 from fer_lib.faces.swap import swap_faces
 from fer_lib.faces.swap_oracle import mean_errors, swap_errors
@@ -47,7 +47,8 @@ from fer_lib.protocols import ssl_fer_real as real
 from fer_lib.protocols.probes import FineTuneClassifier, ProbeResult, fine_tune, identity_leakage_probe, linear_probe, ridge_probe
 from fer_lib.protocols.ssl_fer_data import (SSLFERData, batch_sampler, expression_sets, identity_frames,  # noqa: F401
                                             load_data, map_frames, total_steps, tuple_dataset)
-from fer_lib.results import format_mean_std
+from fer_lib.protocols.training_log import QUIET, TrainingLog
+from fer_lib.results import format_summary, summarise_seeds
 from fer_lib.runtime import code_digest
 
 #: Config keys that change only the evaluation or the bookkeeping, never a row's pretraining: a checkpoint
@@ -105,15 +106,16 @@ def checkpoint_dir(root: str | Path, row: Row, cfg, seed: int) -> Path:
     return Path(root) / f"{re.sub(r'[^A-Za-z0-9]+', '_', row.row)}-seed{seed}-{key.hexdigest()[:12]}"
 
 
-def pretrain(row: Row, cfg, data: SSLFERData, seed: int, device,
-             checkpoint_root: str | Path | None = None) -> tuple[nn.Module, FitResult | None]:
+def pretrain(row: Row, cfg, data: SSLFERData, seed: int, device, checkpoint_root: str | Path | None = None,
+             log: TrainingLog = QUIET) -> tuple[nn.Module, FitResult | None]:
     """Train the row's method for :func:`total_steps` steps with Adam (lr, wd); 'none' returns it untrained.
 
     With ``checkpoint_root`` the run checkpoints every ``cfg.checkpoint_every`` steps and at the end into
     :func:`checkpoint_dir` and resumes from there: an interrupted chapter continues, and a row already trained
     (by an earlier execution, or under torchrun by :mod:`fer_lib.protocols.ssl_fer_train`) is loaded, not
     retrained. Under torchrun each process takes 1/world of the step's images. Every step's items come from
-    distinct clips (:func:`~fer_lib.protocols.ssl_fer_data.batch_sampler`).
+    distinct clips (:func:`~fer_lib.protocols.ssl_fer_data.batch_sampler`). ``log``: the row's progress bar
+    and history file (:mod:`.training_log`).
     """
     steps = total_steps(cfg, data)
     method = build_method(row, cfg, seed, steps)
@@ -127,19 +129,24 @@ def pretrain(row: Row, cfg, data: SSLFERData, seed: int, device,
     params = [p for p in method.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     folder = None if checkpoint_root is None else checkpoint_dir(checkpoint_root, row, cfg, seed)
-    result = fit(method, ds, optimizers=opt, batch_size=sampler.batch_size, sampler=sampler, max_steps=steps,
-                 device=device, seed=seed, collate_fn=collate, num_workers=cfg.num_workers, progress=False,
-                 desc=row.row, channels_last=torch.device(device).type == "cuda", checkpoint_dir=folder,
-                 checkpoint_every=cfg.checkpoint_every if folder else 0, resume=folder is not None)
+    result = log.fit(method, ds, optimizers=opt, batch_size=sampler.batch_size, sampler=sampler, max_steps=steps,
+                     device=device, seed=seed, collate_fn=collate, num_workers=cfg.num_workers,
+                     images_per_item=images_per_item(row), channels_last=torch.device(device).type == "cuda",
+                     checkpoint_dir=folder, checkpoint_every=cfg.checkpoint_every if folder else 0,
+                     resume=folder is not None)
     return method, result
+
+
+def images_per_item(row: Row) -> int:
+    """Images in one training tuple: a pair of views, or two pairs with HardNeg."""
+    return 2 if row.method in ("byol", "moco") or not row.hard_neg else 4
 
 
 def images_per_second(row: Row, cfg, result: FitResult | None) -> float | None:
     """Training images per second of this call (None: untrained control, or a row loaded from its checkpoint)."""
     if result is None or result.samples_per_s == 0:
         return None
-    images_per_item = 2 if row.method in ("byol", "moco") or not row.hard_neg else 4
-    return result.samples_per_s * images_per_item
+    return result.samples_per_s * images_per_item(row)
 
 
 def embed_frames(backbone: nn.Module, cfg, dataset, device,
@@ -261,25 +268,32 @@ def run_row(row: Row, cfg, data: SSLFERData, seed: int, run) -> dict:
     """Pretrain ``row`` with ``seed`` (checkpointed under ``run.checkpoint_root()``: an interrupted row resumes and
     a row trained beforehand, e.g. by :mod:`.ssl_fer_train`, is loaded) and evaluate its frozen backbone.
 
-    Returns the per-seed record: Method, seed, :func:`evaluate`'s scores, images_per_s (None when loaded or
+    Returns the per-seed record: row, seed, :func:`evaluate`'s scores, images_per_s (None when loaded or
     untrained), swaps_skipped. The first seed's backbone and loss history are kept in ``data.encoders`` and
     ``data.histories`` (for the maps and curves)."""
     with run.stage(f"pretrain {row.row}"):
-        method, result = pretrain(row, cfg, data, seed, run.torch_device, run.checkpoint_root())
+        method, result = pretrain(row, cfg, data, seed, run.torch_device, run.checkpoint_root(),
+                                  TrainingLog(run, row.row, seed))
     with run.stage("evaluate"):
         scores = evaluate(method.backbone, cfg, data, seed, run.torch_device)
     if seed == cfg.seeds[0]:
         data.encoders[row.row], data.histories[row.row] = method.backbone, (result.history if result else [])
-    return {"Method": row.row, "seed": seed, **scores, "images_per_s": images_per_second(row, cfg, result),
+    return {"row": row.row, "seed": seed, **scores, "images_per_s": images_per_second(row, cfg, result),
             "swaps_skipped": getattr(method, "swaps_skipped", 0)}
 
 
 def summarise(records: list[dict], rows: tuple[Row, ...]) -> list[dict]:
-    """One line per re-run row (in the records' order): seeds and "mean ± std" of :data:`COLUMNS` (F1, accuracy
-    and identity accuracies in percent); then the rows not re-run, with their reason."""
-    df = pd.DataFrame(records)
-    pct = dict.fromkeys(PERCENT, 100)
-    summary = [{"Method": name, "seeds": len(g),
-                **{c: format_mean_std(g[c], pct.get(c, 1), 1 if c in pct else 3) for c in COLUMNS}}
-               for name, g in df.groupby("Method", sort=False)]
-    return summary + [{"Method": r.row, "seeds": 0, "F1": f"not re-run: {r.reason}"} for r in rows if not r.rerun]
+    """One numeric line per re-run row (in the records' order): row, seeds, and each of :data:`COLUMNS` as its
+    mean over seeds and ``<column>_std`` (fractions, as in the records); then the rows not re-run, their
+    numbers missing and their reason in ``note``. :func:`summary_view` renders it."""
+    summary = [{**r, "note": ""} for r in summarise_seeds(records, COLUMNS)]
+    missing = dict.fromkeys([c for col in COLUMNS for c in (col, f"{col}_std")])
+    return summary + [{"row": r.row, "seeds": 0, **missing, "note": f"not re-run: {r.reason}"}
+                      for r in rows if not r.rerun]
+
+
+def summary_view(summary: list[dict]) -> pd.DataFrame:
+    """The summary as shown: "mean ± std" per column, F1, accuracy and identity accuracies in percent with one
+    decimal, CCC and RMSE with three."""
+    return format_summary(summary, scale=dict.fromkeys(PERCENT, 100),
+                          digits={c: 1 if c in PERCENT else 3 for c in COLUMNS})
