@@ -5,7 +5,7 @@ weak   = horizontal flip + random crop + colour jitter (the paper's "WA": flippi
 strong = horizontal flip + random crop + torchvision RandAugment + cutout (the paper's "SA", Cubuk et al.
          2020; its consistency augmentation is "rotation, removal and pixel-level manipulation": RandAugment
          rotates and changes pixels, cutout removes a square, as in FixMatch's RandAugment).
-The crop and the cutout are off by default (``crop_fraction=1``, ``cutout_fraction=0``: nothing drawn).
+Evaluation takes :func:`centre_crop`. The crop and the cutout are off by default (``crop_fraction=1``, ``cutout_fraction=0``: nothing drawn).
 
 Images are uint8 tensors [B, 3, H, W] on any device; every random choice comes from the
 ``torch.Generator`` passed in, so the same generator state gives the same batch. Each image gets its
@@ -19,7 +19,6 @@ and weak = resize 256 + random crop 224 + flip (pass ``magnitude=16`` to get clo
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torchvision.transforms import v2
 
 
@@ -47,25 +46,35 @@ def random_flip(images: torch.Tensor, generator: torch.Generator, p: float = 0.5
     return torch.where(flip, images.flip(-1), images)
 
 
-def random_crop(images: torch.Tensor, generator: torch.Generator, crop_fraction: float) -> torch.Tensor:
-    """A random square-fraction crop of each image, resized back: uint8 [B, 3, H, W] -> uint8 [B, 3, H, W].
-
-    The crop is round(crop_fraction * H) x round(crop_fraction * W) at a uniform random position (the
-    paper's random 224 crop of a 256 face is ``crop_fraction=224/256``); bilinear resize back to H x W keeps
-    the model's input size. ``crop_fraction=1`` returns the input and draws nothing.
-    """
+def _crop_size(images: torch.Tensor, crop_fraction: float) -> tuple[int, int]:
     _check_images(images)
     if not 0 < crop_fraction <= 1:
         raise ValueError(f"crop_fraction must be in (0, 1], got {crop_fraction}")
+    h, w = images.shape[-2:]
+    return max(1, round(crop_fraction * h)), max(1, round(crop_fraction * w))
+
+
+def random_crop(images: torch.Tensor, generator: torch.Generator, crop_fraction: float) -> torch.Tensor:
+    """A random crop of each image: uint8 [B, 3, H, W] -> uint8 [B, 3, h, w], h = round(crop_fraction * H).
+
+    The paper's random 224 crop of a 256 face is ``crop_fraction=224/256``: the crop keeps the pixels' scale
+    (no resize), so evaluation takes the :func:`centre_crop` of the same size, as Resize 256 + CenterCrop 224.
+    ``crop_fraction=1`` returns the input and draws nothing.
+    """
+    ch, cw = _crop_size(images, crop_fraction)
     b, _, h, w = images.shape
-    ch, cw = max(1, round(crop_fraction * h)), max(1, round(crop_fraction * w))
     if (ch, cw) == (h, w):
         return images
     top = torch.randint(0, h - ch + 1, (b,), generator=generator).tolist()
     left = torch.randint(0, w - cw + 1, (b,), generator=generator).tolist()
-    crops = torch.stack([img[:, t:t + ch, l:l + cw] for img, t, l in zip(images, top, left)])  # [B, 3, ch, cw]
-    resized = F.interpolate(crops.float(), size=(h, w), mode="bilinear", align_corners=False)
-    return resized.round().clamp(0, 255).to(torch.uint8)
+    return torch.stack([img[:, t:t + ch, l:l + cw] for img, t, l in zip(images, top, left)])  # [B, 3, ch, cw]
+
+
+def centre_crop(images: torch.Tensor, crop_fraction: float) -> torch.Tensor:
+    """The evaluation view of :func:`random_crop`: the centred crop, uint8 [B, 3, H, W] -> [B, 3, h, w]."""
+    ch, cw = _crop_size(images, crop_fraction)
+    top, left = (images.shape[-2] - ch) // 2, (images.shape[-1] - cw) // 2
+    return images[..., top:top + ch, left:left + cw]
 
 
 def cutout(images: torch.Tensor, generator: torch.Generator, size_fraction: float, fill: int = 127) -> torch.Tensor:
@@ -91,7 +100,7 @@ def weak_augment(images: torch.Tensor, generator: torch.Generator, flip_p: float
                  contrast: float = 0.4, saturation: float = 0.4, hue: float = 0.0,
                  crop_fraction: float = 1.0) -> torch.Tensor:
     """Weak view: random flip, random crop (:func:`random_crop`), then torchvision ColorJitter with the given
-    strengths. uint8 [B,3,H,W] -> same.
+    strengths. uint8 [B,3,H,W] -> uint8 [B,3,h,w] (h = H without the crop).
 
     The paper gives no strengths; hue is off by default (its RGB->HSV round trip makes the jitter ~3x slower
     on a CPU); pass e.g. ``hue=0.1`` to add it.
@@ -103,7 +112,7 @@ def weak_augment(images: torch.Tensor, generator: torch.Generator, flip_p: float
 def strong_augment(images: torch.Tensor, generator: torch.Generator, flip_p: float = 0.5, num_ops: int = 2,
                    magnitude: int = 9, crop_fraction: float = 1.0, cutout_fraction: float = 0.0) -> torch.Tensor:
     """Strong view: random flip, random crop, torchvision RandAugment(num_ops, magnitude), then
-    :func:`cutout` of side ``cutout_fraction``. uint8 [B,3,H,W] -> same."""
+    :func:`cutout` of side ``cutout_fraction``. uint8 [B,3,H,W] -> uint8 [B,3,h,w]."""
     randaugment = v2.RandAugment(num_ops=num_ops, magnitude=magnitude)
     cropped = random_crop(random_flip(images, generator, flip_p), generator, crop_fraction)
     return cutout(_per_image(cropped, randaugment, generator), generator, cutout_fraction)

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from fer_lib.augment.weak_strong import centre_crop
 from fer_lib.data.feature_windows import FeatureWindows
 from fer_lib.data.labels import AFFWILD2_8
 from fer_lib.data.paired import Concat, Frames, LabelledUnlabelled, Relabelled
@@ -142,9 +143,14 @@ def _supervised(model: nn.Module, labelled, sampler, opt, schedule, steps: int, 
     return result.history
 
 
-def predict(model: nn.Module, frames: Frames, device) -> np.ndarray:
-    """Predicted labels [N] of a classifier over ``frames``."""
-    logits, _ = embed(model, frames, device=device, preprocess=to_float_images, label_keys=())
+def evaluation_view(cfg):
+    """uint8 images [B, 3, H, W] -> float [B, 3, h, w]: the centre crop matching training's random crop."""
+    return lambda images: to_float_images(centre_crop(images, cfg.crop_fraction))
+
+
+def predict(model: nn.Module, frames: Frames, cfg, device) -> np.ndarray:
+    """Predicted labels [N] of a classifier over ``frames`` (their centre crops)."""
+    logits, _ = embed(model, frames, device=device, preprocess=evaluation_view(cfg), label_keys=())
     return logits.argmax(1)
 
 
@@ -190,7 +196,7 @@ def train_spatial(row: Row, cfg, data: AbawData, seed: int, device) -> dict:
     labelled = Concat([data.labelled, data.extra]) if row.extra else Concat([data.labelled])
     samplers = spatial_samplers(row, labelled.labels, cfg, seed)
     budget = labelled_budget(row, cfg)
-    evaluate = lambda model: predict(model, data.evaluation, device)  # noqa: E731
+    evaluate = lambda model: predict(model, data.evaluation, cfg, device)  # noqa: E731
     student = make_classifier(cfg)
     out = {"history": [], "teacher_f1": None, "teacher_warmup_f1": None, "student_ts_f1": None}
     if not row.ssl:
@@ -244,8 +250,8 @@ def train_temporal(student: nn.Sequential, cfg, data: AbawData, seed: int, devic
     t0 = time.perf_counter()
     backbone = student[0]
     window = cfg.temporal_window if context else 1
-    train_feats, _ = embed(backbone, data.labelled, device=device, preprocess=to_float_images, label_keys=())
-    eval_feats, _ = embed(backbone, data.evaluation, device=device, preprocess=to_float_images, label_keys=())
+    train_feats, _ = embed(backbone, data.labelled, device=device, preprocess=evaluation_view(cfg), label_keys=())
+    eval_feats, _ = embed(backbone, data.evaluation, device=device, preprocess=evaluation_view(cfg), label_keys=())
     windows = FeatureWindows(train_feats, data.labelled.labels, data.labelled_video, window, max(1, window // 2))
     torch.manual_seed(seed)
     model = TemporalEncoder(train_feats.shape[1], K, dim=cfg.temporal_dim, depth=cfg.temporal_depth,
