@@ -275,7 +275,8 @@ def train_temporal(student: nn.Sequential, cfg, data: AbawData, seed: int, devic
 def pseudo_label_track(history: list[dict]) -> dict:
     """From the engine's history of a teacher-student run (means over each logging window): steps [L],
     pl_acc [L] (agreement with the hidden truth), pl_uar [L] (mean per-class recall over the classes present),
-    pl_frac [L, K] (class distribution of the pseudo-labels), true_frac [L, K] (of the hidden truth), f [L]."""
+    pl_frac [L, K] (class distribution of the pseudo-labels), true_frac [L, K] (of the hidden truth), f [L]
+    (the feedback coefficient as trained) and f_mixed [L] (MPL code's estimate, logged beside it)."""
     rows = [h for h in history if "pl_acc" in h]
     uar, true_frac = [], []
     for h in rows:
@@ -285,7 +286,7 @@ def pseudo_label_track(history: list[dict]) -> dict:
         true_frac.append((true / true.sum()).tolist())
     return {"step": [h["step"] for h in rows], "pl_acc": [h["pl_acc"] for h in rows], "pl_uar": uar,
             "pl_frac": [[h[f"pl_frac/{k}"] for k in range(K)] for h in rows], "true_frac": true_frac,
-            "f": [h.get("f_first_order") for h in rows]}
+            "f": [h.get("f_first_order") for h in rows], "f_mixed": [h.get("f_first_order_mixed") for h in rows]}
 
 
 def run_row(row: Row, cfg, data: AbawData, seed: int, run) -> dict:
