@@ -184,6 +184,8 @@ class TeacherStudent(nn.Module):
       feedback_on_strong_view: the paper's L_f uses T(x_FR) with the y_hat the student got; MPL-pytorch
         uses the teacher's logits on the *strong* view against their own argmax (kekmodel issue #26).
       consistency_temperature / consistency_threshold: paper plain CE (1, 0); MPL-pytorch UDA 0.7 / 0.6.
+      crop_fraction / cutout_fraction: the views' random crop (paper: 224 of 256) and the strong view's cutout
+        ("removal"), see ``fer_lib.augment.weak_strong``; 1 / 0 (the defaults) switch them off.
     ``feedback_weight=0`` is plain pseudo-labelling (the chapter's "feedback off" row).
     """
 
