@@ -172,12 +172,13 @@ def test_abaw6_spatial_and_temporal_phases_train(profile, fits):
     cfg = resolve(abaw6_exp.Config, abaw6_exp.PROFILES, profile)
     cfg = dataclasses.replace(cfg, image_size=32, aw2_identities=10, aw2_clips_per_identity=1, aw2_frames_per_clip=8,
                               extra_identities=8, extra_frames_per_clip=1, pool_identities=8, pool_frames_per_clip=1,
-                              batch_size=4)
+                              batch_size=4, val_identities=60, val_clips_per_identity=4, val_min_clips_per_class=1,
+                              bootstrap_resamples=10)
     data = abaw6.load_data(cfg)
     rows = {r.row: r for r in abaw6_exp.ROWS}
     run = types.SimpleNamespace(torch_device=CPU, stage=contextlib.nullcontext)  # what run_row reads of a Run
     abaw6.run_row(rows["baseline"], cfg, data, 0, run)
     abaw6.run_row(rows["ssl_temporal_vote"], cfg, data, 0, run)
     warmup = ["WeakSupervised"] if cfg.teacher_warmup_steps else []
-    finetune = ["WeakSupervised"] if cfg.finetune_steps else []
+    finetune = ["WeakSupervised"] if cfg.student_finetune else []
     assert_all_trained(fits, ["WeakSupervised"] + warmup + ["TeacherStudent"] + finetune + ["TemporalClassifier"])

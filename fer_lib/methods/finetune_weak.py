@@ -17,19 +17,20 @@ from fer_lib.methods.mpl import to_float_images
 class WeakSupervised(nn.Module):
     """classifier: float images [B, 3, H, W] -> logits [B, K]. Batch: image uint8 [B, 3, H, W], expression [B].
 
-    training_step: weak view (flip + colour jitter, seeded by this method's generator) then CE.
+    training_step: weak view (flip, random crop of side ``crop_fraction``, colour jitter; seeded by this method's
+    generator) then CE.
     """
 
-    def __init__(self, classifier: nn.Module, seed: int = 0, label_smoothing: float = 0.0):
+    def __init__(self, classifier: nn.Module, seed: int = 0, label_smoothing: float = 0.0, crop_fraction: float = 1.0):
         super().__init__()
-        self.classifier, self.label_smoothing = classifier, label_smoothing
+        self.classifier, self.label_smoothing, self.crop_fraction = classifier, label_smoothing, crop_fraction
         self.generator = torch.Generator().manual_seed(seed)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.classifier(images)
 
     def training_step(self, batch: dict) -> tuple[torch.Tensor, dict[str, float]]:
-        x = to_float_images(weak_augment(batch["image"], self.generator))
+        x = to_float_images(weak_augment(batch["image"], self.generator, crop_fraction=self.crop_fraction))
         logits = self.classifier(x).float()
         loss = pseudo_label_ce(logits, batch["expression"], label_smoothing=self.label_smoothing)
         return loss, {"acc": (logits.argmax(1) == batch["expression"]).float().mean().item()}

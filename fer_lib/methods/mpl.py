@@ -184,6 +184,8 @@ class TeacherStudent(nn.Module):
       feedback_on_strong_view: the paper's L_f uses T(x_FR) with the y_hat the student got; MPL-pytorch
         uses the teacher's logits on the *strong* view against their own argmax (kekmodel issue #26).
       consistency_temperature / consistency_threshold: paper plain CE (1, 0); MPL-pytorch UDA 0.7 / 0.6.
+      crop_fraction / cutout_fraction: the views' random crop (paper: 224 of 256) and the strong view's cutout
+        ("removal"), see ``fer_lib.augment.weak_strong``; 1 / 0 (the defaults) switch them off.
     ``feedback_weight=0`` is plain pseudo-labelling (the chapter's "feedback off" row).
     """
 
@@ -191,7 +193,8 @@ class TeacherStudent(nn.Module):
                  consistency_weight: float = 1.0, feedback_weight: float = 1.0, consistency_temperature: float = 1.0,
                  consistency_threshold: float = 0.0, mpl_code_sign: bool = False, feedback_on_strong_view: bool = False,
                  exact_feedback: bool = False, student_optimizer: torch.optim.Optimizer | None = None,
-                 randaugment_magnitude: int = 9, old_loss_from_mixed_batch: bool = False):
+                 randaugment_magnitude: int = 9, old_loss_from_mixed_batch: bool = False, crop_fraction: float = 1.0,
+                 cutout_fraction: float = 0.0):
         super().__init__()
         if exact_feedback and student_optimizer is None:
             raise ValueError("exact_feedback=True needs student_optimizer (for the student's learning rate eta_S)")
@@ -202,15 +205,18 @@ class TeacherStudent(nn.Module):
         self.old_loss_from_mixed_batch = old_loss_from_mixed_batch
         self.exact_feedback, self.student_optimizer = exact_feedback, student_optimizer
         self.randaugment_magnitude = randaugment_magnitude
+        self.crop_fraction, self.cutout_fraction = crop_fraction, cutout_fraction  # views: weak_strong's crop, cutout
         self.generator = torch.Generator().manual_seed(seed)  # augmentation randomness (checkpointed by the engine)
 
     def views(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """(weak x_l [B,3,H,W], y [B], weak x_u [BU,3,H,W], strong x_u [BU,3,H,W]) as float images."""
         x_l, y, x_u = batch["image"], batch["expression"], batch["unlabelled"]
         x_u = x_u.flatten(0, 1)  # [B, U, 3, H, W] -> [BU, 3, H, W]
-        weak_l = to_float_images(weak_augment(x_l, self.generator))
-        weak_u = to_float_images(weak_augment(x_u, self.generator))
-        strong_u = to_float_images(strong_augment(x_u, self.generator, magnitude=self.randaugment_magnitude))
+        weak_l = to_float_images(weak_augment(x_l, self.generator, crop_fraction=self.crop_fraction))
+        weak_u = to_float_images(weak_augment(x_u, self.generator, crop_fraction=self.crop_fraction))
+        strong_u = to_float_images(strong_augment(x_u, self.generator, magnitude=self.randaugment_magnitude,
+                                                  crop_fraction=self.crop_fraction,
+                                                  cutout_fraction=self.cutout_fraction))
         return weak_l, y, weak_u, strong_u
 
     def training_step(self, batch: dict, optimize) -> tuple[torch.Tensor, dict[str, float]]:

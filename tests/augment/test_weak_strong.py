@@ -65,3 +65,36 @@ def test_each_image_gets_its_own_parameters():
 def test_rejects_float_images():
     with pytest.raises(ValueError, match="uint8"):
         weak_augment(torch.zeros(2, 3, 8, 8), torch.Generator())
+
+
+def test_random_crop_is_a_window_of_the_image_and_centre_crop_the_middle_one():
+    from fer_lib.augment.weak_strong import centre_crop, random_crop
+    x = torch.arange(2 * 3 * 8 * 8, dtype=torch.int64).reshape(2, 3, 8, 8).remainder(256).to(torch.uint8)
+    x = x[:, :, :, :]  # values differ inside each 8x8 plane: a window is identified by its top-left value
+    out = random_crop(x, torch.Generator().manual_seed(0), 0.75)            # 8 * 0.75 = 6
+    assert out.shape == (2, 3, 6, 6)
+    for img, crop in zip(x, out):
+        hits = [(t, l) for t in range(3) for l in range(3) if torch.equal(img[:, t:t + 6, l:l + 6], crop)]
+        assert len(hits) == 1
+    assert torch.equal(centre_crop(x, 0.75), x[..., 1:7, 1:7])
+    assert random_crop(x, torch.Generator(), 1.0) is x
+    with pytest.raises(ValueError, match="crop_fraction"):
+        centre_crop(x, 0.0)
+
+
+def test_cutout_greys_one_square_clipped_at_the_edges():
+    from fer_lib.augment.weak_strong import cutout
+    x = torch.full((64, 3, 10, 10), 5, dtype=torch.uint8)
+    out = cutout(x, torch.Generator().manual_seed(1), 0.4, fill=127)          # side 4
+    grey = (out == 127).all(1)                                              # [B, H, W]
+    assert ((out == 127) | (out == 5)).all() and (grey.sum((1, 2)) <= 16).all() and (grey.sum((1, 2)) >= 4).all()
+    assert (grey.sum((1, 2)) == 16).any()                                   # a square away from the edges
+    rows, cols = grey.any(2), grey.any(1)                                   # a square: rows x cols exactly
+    assert torch.equal(grey, rows[:, :, None] & cols[:, None, :])
+    assert torch.equal(cutout(x, torch.Generator(), 0.0), x)
+
+
+def test_strong_view_with_crop_and_cutout_has_the_crop_size():
+    x = _images(4)
+    out = strong_augment(x, torch.Generator().manual_seed(0), crop_fraction=0.75, cutout_fraction=0.5)
+    assert out.shape == (4, 3, 12, 12) and out.dtype == torch.uint8
