@@ -48,6 +48,7 @@ from fer_lib.data.samplers import ClassBalancedSampler  # noqa: E402
 from fer_lib.experiments import abaw6 as abaw6_exp  # noqa: E402
 from fer_lib.methods.temporal import inverse_frequency_weights  # noqa: E402
 from fer_lib.protocols import abaw6  # noqa: E402
+from fer_lib.protocols import training_log  # noqa: E402
 
 ROWS = {r.row: r for r in abaw6_exp.ROWS}
 
@@ -67,15 +68,15 @@ def tiny_data():
 
 @pytest.fixture
 def fit_calls(monkeypatch):
-    """Replace the protocol's fit by a recorder: (desc, method, dataset, sampler, optimizers, max_steps, batch)."""
+    """Replace the engine's fit behind TrainingLog by a recorder: (desc = the stage, method, dataset, sampler, optimizers, max_steps, batch)."""
     calls = []
 
     def record(method, dataset, *, optimizers, max_steps, batch_size, sampler=None, desc=None, **kw):
-        calls.append(types.SimpleNamespace(desc=desc, method=method, dataset=dataset, sampler=sampler,
+        calls.append(types.SimpleNamespace(desc=desc.split(" · ")[-1], method=method, dataset=dataset, sampler=sampler,
                                            optimizers=optimizers, max_steps=max_steps, batch_size=batch_size))
         return types.SimpleNamespace(history=[], step=max_steps)
 
-    monkeypatch.setattr(abaw6, "fit", record)
+    monkeypatch.setattr(training_log, "fit", record)
     return calls
 
 
@@ -84,7 +85,7 @@ def test_teacher_balance_off_switches_only_the_teachers_sampler(tiny_data, fit_c
     cfg = _tiny()
     abaw6.train_spatial(ROWS["teacher_balance_off"], cfg, tiny_data, 0, "cpu")
     warmup, phase, finetune = fit_calls
-    assert (warmup.desc, phase.desc, finetune.desc) == ("supervised", "teacher-student", "supervised")
+    assert (warmup.desc, phase.desc, finetune.desc) == ("teacher warm-up", "teacher-student", "student fine-tune")
     assert warmup.sampler is None and phase.dataset.sampler is None      # the teacher: unbalanced
     assert isinstance(finetune.sampler, ClassBalancedSampler)             # the student's fine-tune: still balanced
     fit_calls.clear()
