@@ -1,0 +1,95 @@
+"""Classifier checkpoints for fer-book predict: what identifies the model, and clear errors for any other file."""
+
+import numpy as np
+import pytest
+import torch
+
+from fer_lib.data.labels import AFFWILD2_8
+from fer_lib.data.media import feat_media
+from fer_lib.engine.checkpoint import CheckpointMismatchError, save_checkpoint
+from fer_lib.faces.align import align_face
+from fer_lib.faces.detect import detect
+from fer_lib.faces.landmarks import predict as landmarks_of
+from fer_lib.faces.video import read_frame
+from fer_lib.methods.finetune_weak import WeakSupervised
+from fer_lib.methods.mpl import to_float_images
+from fer_lib.predict.classifier import load_classifier, resnet_linear, save_classifier
+from fer_lib.predict.frames import PredictSettings, predict_video
+from fer_lib.runner import main
+
+ARCH = {"depth": 10, "width": 8, "stem_stride": 2}
+
+
+@pytest.fixture(scope="module")
+def abaw6_checkpoint(tmp_path_factory):
+    """An ABAW6-shaped classifier (ResNet + linear head, 8 Aff-Wild2 classes) as the method WeakSupervised
+    saves it (the classifier under 'classifier.'), with trained-looking BatchNorm statistics."""
+    torch.manual_seed(0)
+    net = resnet_linear(len(AFFWILD2_8), **ARCH)
+    net.train()(torch.randn(4, 3, 48, 48))                        # running statistics move off their init
+    path = tmp_path_factory.mktemp("ckpt") / "student.pt"
+    save_classifier(path, WeakSupervised(net, seed=3), arch="resnet_linear", arch_kwargs=ARCH, classes=AFFWILD2_8,
+                    size=48, scaling="signed", prefix="classifier.")
+    return path, net.eval()
+
+
+def test_checkpoint_predicts_what_its_network_computes(abaw6_checkpoint):
+    path, net = abaw6_checkpoint
+    classifier = load_classifier(path)
+    assert classifier.classes == AFFWILD2_8 and classifier.size == 48 and "WeakSupervised" in classifier.name
+    table = predict_video(feat_media("single_face.mp4"), classifier, PredictSettings(frame_step=20, max_frames=41))
+    assert table["frame"].tolist() == [0, 20, 40] and list(table.columns[9:17]) == [f"p_{c}" for c in AFFWILD2_8]
+    frame = read_frame(feat_media("single_face.mp4"), 20)           # the same frame by hand: detect, align, forward
+    box = detect(frame).boxes[0]
+    crop = align_face(frame, landmarks_of(frame, box), 48).image
+    with torch.no_grad():
+        expected = net(to_float_images(torch.from_numpy(crop).permute(2, 0, 1)[None])).softmax(-1)[0].numpy()
+    assert np.allclose(table.iloc[1, 9:17].to_numpy(dtype=float), expected, atol=1e-4)
+    assert table["label"].iloc[1] == AFFWILD2_8[int(expected.argmax())]
+
+
+def test_class_names_can_be_replaced_but_not_recounted(abaw6_checkpoint):
+    path, _ = abaw6_checkpoint
+    names = tuple(f"c{i}" for i in range(8))
+    assert load_classifier(path, names).classes == names
+    with pytest.raises(ValueError, match="has 8 classes"):
+        load_classifier(path, ("a", "b"))
+
+
+def test_checkpoints_of_other_models_are_refused_clearly(tmp_path):
+    pretrain = tmp_path / "simclr.pt"                                  # a pretraining checkpoint: no head, no classes
+    save_checkpoint(pretrain, torch.nn.Linear(4, 2), config={"lr": 0.1})
+    with pytest.raises(CheckpointMismatchError, match=r"simclr.pt holds a torch.nn.modules.linear.Linear with no "
+                                                      r"'predict' entry.*not a classifier checkpoint"):
+        load_classifier(pretrain)
+    spec = {"arch": "resnet_linear", "arch_kwargs": ARCH, "classes": list(AFFWILD2_8), "size": 48, "zoom": 1.0,
+            "scaling": "signed", "prefix": ""}
+    wrong = tmp_path / "wrong.pt"                                      # a spec whose weights are another network
+    save_checkpoint(wrong, resnet_linear(7, **ARCH), config={"predict": spec})
+    with pytest.raises(CheckpointMismatchError, match=r"wrong.pt does not fit resnet_linear.*shape mismatch.*1.weight"):
+        load_classifier(wrong)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"state_dict": {}}, foreign)
+    with pytest.raises(CheckpointMismatchError, match="foreign.pt is not a fer_lib engine checkpoint"):
+        load_classifier(foreign)
+    with pytest.raises(CheckpointMismatchError, match="does not fit the resnet_linear spec"):
+        save_classifier(tmp_path / "x.pt", resnet_linear(8, depth=18, width=8), arch="resnet_linear",
+                        arch_kwargs=ARCH, classes=AFFWILD2_8, size=48, scaling="signed")
+
+
+def test_the_cli_writes_csv_and_timeline_and_names_bad_input(abaw6_checkpoint, tmp_path, capsys):
+    video = str(feat_media("single_face.mp4"))
+    assert main(["predict", video, "--out", str(tmp_path / "fer"), "--max-frames", "12", "--frame-step", "6",
+                 "--vote-window", "3"]) == 0
+    assert "single_face.mp4: 2 frames (2 one face, 0 several, 0 none)" in capsys.readouterr().out
+    assert (tmp_path / "fer" / "single_face.png").stat().st_size > 10_000
+    text = (tmp_path / "fer" / "single_face.csv").read_text().splitlines()
+    assert text[0].startswith("frame,time_s,status,n_faces,score,x0,y0,x1,y1,p_anger,") and text[0].endswith(
+        "label,label_vote") and len(text) == 3
+    assert main(["predict", video, "--out", str(tmp_path / "ck"), "--checkpoint", str(abaw6_checkpoint[0]),
+                 "--max-frames", "1"]) == 0
+    assert "p_other" in (tmp_path / "ck" / "single_face.csv").read_text().splitlines()[0]
+    assert main(["predict", str(tmp_path / "none.mp4"), "--out", str(tmp_path / "x")]) == 1
+    assert "none.mp4: no such video file or folder" in capsys.readouterr().err
+    assert main(["predict", video, "--out", str(tmp_path / "x"), "--classes", "dfew7"]) == 1
+    assert "default FER2013 model has its own" in capsys.readouterr().err
