@@ -61,7 +61,8 @@ def read_labels(csv_path: str | Path, classes: tuple[str, ...]) -> dict[str, int
         elif text.isdigit() and int(text) < len(classes):
             labels[clip] = int(text)
         else:
-            raise ValueError(f"{where}: label {text!r} is neither a class of {classes} nor an index 0..{len(classes) - 1}")
+            raise ValueError(f"{where}: label {text!r} is neither a class of {classes} nor an index "
+                             f"0..{len(classes) - 1}")
     return labels
 
 

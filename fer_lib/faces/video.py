@@ -315,7 +315,8 @@ def check_labels(labels: dict[str, int], clip_ids: list[str], out_root: str | Pa
 
 
 def export(out_root: str | Path, vox_index: bool, labels: dict[str, int] | None) -> list[str]:
-    """Write the requested loader files (:mod:`fer_lib.faces.exports`) for every finished clip; return lines to print."""
+    """Write the requested loader files (:mod:`fer_lib.faces.exports`) for every finished clip; return what to
+    print."""
     clips = [{"clip_id": r["clip_id"], "n_frames": r["n_frames"]} for r in finished_reports(out_root)]
     lines = []
     if vox_index:

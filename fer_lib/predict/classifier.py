@@ -12,8 +12,11 @@ was trained on (side, zoom of :func:`fer_lib.faces.align.align_face`) and how it
        "zoom": 1.0, "scaling": "signed", "prefix": "classifier."}
 
   ``arch`` names a builder of :data:`ARCHS` (``resnet_linear`` is ABAW6's ``make_classifier``: ResNet + linear
-  head), ``prefix`` the classifier's keys inside the saved module (a method such as ``WeakSupervised`` wraps it
-  as ``classifier``), ``scaling`` one of :data:`SCALINGS`. The stored classes name the head's outputs in order.
+  head; ``video_classifier`` MAE-DFER's fine-tuned ``VideoClassifier`` over a registered video encoder),
+  ``prefix`` the classifier's keys inside the saved module (a method such as ``WeakSupervised`` wraps it as
+  ``classifier``), ``scaling`` one of :data:`SCALINGS`. The stored classes name the head's outputs in order.
+  A clip model adds ``clip_frames`` / ``clip_stride``: each frame is classified by the clip of ``clip_frames``
+  crops centred on it, ``clip_stride`` apart in the sequence of classified frames (clamped at the ends).
 
 A checkpoint without that entry (an SSL-FER or MAE-DFER *pretraining* checkpoint has no classifier head) or
 whose weights do not fit its architecture is a :class:`~fer_lib.engine.checkpoint.CheckpointMismatchError`
@@ -33,8 +36,11 @@ from torch import nn
 from fer_lib.augment.color import IMAGENET_MEAN, IMAGENET_STD
 from fer_lib.data.labels import CLASS_ORDERS, FER2013_7
 from fer_lib.engine.checkpoint import CheckpointMismatchError, check_state_dict, safe_load, save_checkpoint
+from fer_lib.methods.mae_dfer import to_model_input
+from fer_lib.methods.video_finetune import VideoClassifier
 from fer_lib.models import mini_xception
 from fer_lib.models.resnet import ResNetBackbone
+from fer_lib.models.video_registry import build_video_encoder
 
 PREDICT_KEY = "predict"
 
@@ -45,9 +51,18 @@ def resnet_linear(num_classes: int, depth: int = 18, width: int = 64, stem_strid
     return nn.Sequential(backbone, nn.Linear(backbone.feature_dim, num_classes))
 
 
-#: builders: (num_classes, **arch_kwargs) -> module taking scaled crops [B, C, S, S] to logits [B, K]
+def video_classifier(num_classes: int, encoder: str, encoder_kwargs: dict, **head) -> VideoClassifier:
+    """MAE-DFER's classifier over encoder ``encoder`` of :mod:`fer_lib.models.video_registry` (JSON lists back
+    to tuples); ``head``: VideoClassifier's pool_reps / num_reg / batch_norm_features."""
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in encoder_kwargs.items()}
+    return VideoClassifier(build_video_encoder(encoder, **kwargs), num_classes, **head)
+
+
+#: builders: (num_classes, **arch_kwargs) -> module taking scaled crops [B, C, S, S] (a clip model: scaled
+#: clips [B, C, T, S, S]) to logits [B, K] (or a tuple whose first item they are)
 ARCHS = {
     "resnet_linear": resnet_linear,
+    "video_classifier": video_classifier,
     "mini_xception": lambda num_classes, **kw: mini_xception.MiniXception(num_classes, **kw),
 }
 
@@ -63,13 +78,16 @@ def _imagenet(crops: torch.Tensor) -> torch.Tensor:
 
 
 #: uint8 crops [B, 3, S, S] -> model input: "signed" [-1, 1] per channel (ABAW6's ``to_float_images``),
-#: "imagenet" ImageNet mean/std, "grey_signed" luma in [-1, 1] at 64 px (the FER2013 mini-Xception's input)
-SCALINGS = {"signed": _signed, "imagenet": _imagenet, "grey_signed": mini_xception.preprocess}
+#: "imagenet" ImageNet mean/std, "grey_signed" luma in [-1, 1] at 64 px (the FER2013 mini-Xception's input);
+#: "video": uint8 clips [B, T, 3, S, S] -> ImageNet-normalised [B, 3, T, S, S] (MAE-DFER's ``to_model_input``)
+SCALINGS = {"signed": _signed, "imagenet": _imagenet, "grey_signed": mini_xception.preprocess,
+            "video": lambda clips: to_model_input(clips)[1]}
 
 
 @dataclass(frozen=True)
 class FrameClassifier:
-    """model: scaled crops -> logits [B, K]; classes: K names; size / zoom: the aligned crop; scaling: a SCALINGS key."""
+    """model: scaled crops -> logits [B, K]; classes: K names; size / zoom: the aligned crop; scaling: a SCALINGS
+    key; clip_frames > 1: a clip model, fed the clip of ``clip_frames`` crops ``clip_stride`` apart around each."""
 
     name: str
     model: nn.Module
@@ -77,16 +95,29 @@ class FrameClassifier:
     size: int
     zoom: float
     scaling: str
+    clip_frames: int = 1
+    clip_stride: int = 1
+
+    def clip_indices(self, n: int) -> np.ndarray:
+        """int64 [n, clip_frames]: the crops of each frame's clip, centred on it and clamped to 0..n-1."""
+        offsets = (np.arange(self.clip_frames) - self.clip_frames // 2) * self.clip_stride
+        return np.clip(np.arange(n)[:, None] + offsets[None], 0, n - 1)
 
     @torch.no_grad()
     def probabilities(self, crops: np.ndarray, device: torch.device | str = "cpu", batch_size: int = 64) -> np.ndarray:
-        """Softmax probabilities ``float32 [B, K]`` of aligned uint8 RGB crops ``[B, S, S, 3]``."""
+        """Softmax probabilities ``float32 [N, K]`` of aligned uint8 RGB crops ``[N, S, S, 3]`` (one video's
+        classified frames in order: a clip model reads each frame's neighbours)."""
         if len(crops) == 0:
             return np.zeros((0, len(self.classes)), dtype=np.float32)
         model = self.model.to(device).eval()
-        x = torch.from_numpy(np.ascontiguousarray(crops)).permute(0, 3, 1, 2)   # [B, 3, S, S]
-        out = [model(SCALINGS[self.scaling](x[i:i + batch_size]).to(device)).softmax(-1).float().cpu()
-               for i in range(0, len(x), batch_size)]
+        x = torch.from_numpy(np.ascontiguousarray(crops)).permute(0, 3, 1, 2)   # [N, 3, S, S]
+        clips = torch.from_numpy(self.clip_indices(len(x))) if self.clip_frames > 1 else None
+        step = max(batch_size // self.clip_frames, 1)
+        out = []
+        for i in range(0, len(x), step):
+            batch = x[i:i + step] if clips is None else x[clips[i:i + step]]   # [b, 3, S, S] or [b, T, 3, S, S]
+            logits = model(SCALINGS[self.scaling](batch).to(device))
+            out.append((logits[0] if isinstance(logits, tuple) else logits).float().softmax(-1).cpu())
         return torch.cat(out).numpy()
 
 
@@ -111,7 +142,12 @@ def _spec_model(spec: dict, where: str) -> nn.Module:
     if spec.get("arch") not in ARCHS:
         raise CheckpointMismatchError(f"{where}: architecture {spec.get('arch')!r} is not one of {sorted(ARCHS)}")
     if spec.get("scaling") not in SCALINGS:
-        raise CheckpointMismatchError(f"{where}: input scaling {spec.get('scaling')!r} is not one of {sorted(SCALINGS)}")
+        raise CheckpointMismatchError(f"{where}: input scaling {spec.get('scaling')!r} is not one of "
+                                      f"{sorted(SCALINGS)}")
+    frames = spec.get("arch_kwargs", {}).get("encoder_kwargs", {}).get("frames")
+    if spec["arch"] == "video_classifier" and frames != spec.get("clip_frames", 1):
+        raise CheckpointMismatchError(f"{where}: the video encoder takes clips of {frames} frames, the spec's "
+                                      f"clip_frames is {spec.get('clip_frames', 1)}")
     return ARCHS[spec["arch"]](len(spec["classes"]), **spec.get("arch_kwargs", {}))
 
 
@@ -120,14 +156,16 @@ def _sub_state(state: dict, prefix: str) -> dict:
 
 
 def save_classifier(path: str | Path, module: nn.Module, *, arch: str, classes: tuple[str, ...], size: int,
-                    scaling: str, zoom: float = 1.0, arch_kwargs: dict | None = None, prefix: str = "") -> Path:
+                    scaling: str, zoom: float = 1.0, arch_kwargs: dict | None = None, prefix: str = "",
+                    clip_frames: int = 1, clip_stride: int = 1) -> Path:
     """Save ``module`` (a classifier, or a method holding it under ``prefix``) as a checkpoint predict can load.
 
     The spec is checked first: the architecture it names must take the module's weights exactly (keys, shapes),
     so a wrong spec fails here, not at prediction time.
     """
     spec = {"arch": arch, "arch_kwargs": arch_kwargs or {}, "classes": list(classes), "size": int(size),
-            "zoom": float(zoom), "scaling": scaling, "prefix": prefix}
+            "zoom": float(zoom), "scaling": scaling, "prefix": prefix, "clip_frames": int(clip_frames),
+            "clip_stride": int(clip_stride)}
     model = _spec_model(spec, f"save_classifier({path})")
     check_state_dict(Path(path), model, _sub_state(module.state_dict(), prefix), what=f"the {arch} spec")
     return save_checkpoint(path, module, config={PREDICT_KEY: spec})
@@ -152,7 +190,8 @@ def load_classifier(path: str | Path, classes: tuple[str, ...] | None = None) ->
     names = tuple(spec["classes"])
     if classes is not None:
         if len(classes) != len(names):
-            raise ValueError(f"checkpoint {path} has {len(names)} classes {names}; {len(classes)} names given: {classes}")
+            raise ValueError(f"checkpoint {path} has {len(names)} classes {names}; {len(classes)} names given: "
+                             f"{classes}")
         names = tuple(classes)
     return FrameClassifier(f"{payload['model_class']} ({path.name})", model.eval(), names, spec["size"],
-                           spec["zoom"], spec["scaling"])
+                           spec["zoom"], spec["scaling"], spec.get("clip_frames", 1), spec.get("clip_stride", 1))

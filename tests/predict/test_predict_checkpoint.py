@@ -93,3 +93,32 @@ def test_the_cli_writes_csv_and_timeline_and_names_bad_input(abaw6_checkpoint, t
     assert "none.mp4: no such video file or folder" in capsys.readouterr().err
     assert main(["predict", video, "--out", str(tmp_path / "x"), "--classes", "dfew7"]) == 1
     assert "default FER2013 model has its own" in capsys.readouterr().err
+
+
+def test_a_clip_model_classifies_each_frame_by_the_clip_around_it(tmp_path):
+    """A (tiny) MAE-DFER VideoClassifier: frame n is classified from crops n-2, n-1, n, n+1 (clamped)."""
+    from fer_lib.data.labels import DFEW_7
+    from fer_lib.methods.mae_dfer import to_model_input
+    from fer_lib.predict.classifier import video_classifier
+
+    torch.manual_seed(0)
+    arch = {"encoder": "vit", "encoder_kwargs": {"frames": 4, "image_size": 32, "tubelet": 2, "patch": 16,
+                                                 "dim": 32, "depth": 1, "num_heads": 2}}
+    net = video_classifier(len(DFEW_7), head_init_scale=1.0, **arch).eval()
+    path = save_classifier(tmp_path / "mae.pt", net, arch="video_classifier", arch_kwargs=arch, classes=DFEW_7,
+                           size=32, scaling="video", clip_frames=4)
+    classifier = load_classifier(path)
+    table = predict_video(feat_media("single_face.mp4"), classifier, PredictSettings(max_frames=6))
+    crops = []
+    for i in range(6):
+        frame = read_frame(feat_media("single_face.mp4"), i)
+        crops.append(align_face(frame, landmarks_of(frame, detect(frame).boxes[0]), 32).image)
+    clip = torch.from_numpy(np.stack([crops[i] for i in (1, 2, 3, 4)])).permute(0, 3, 1, 2)[None]  # [1, 4, 3, S, S]
+    with torch.no_grad():
+        expected = net(to_model_input(clip)[1])[0].softmax(-1)[0].numpy()
+    probs = table[[f"p_{c}" for c in DFEW_7]].to_numpy(dtype=float)
+    assert np.allclose(probs[3], expected, atol=1e-4) and not np.allclose(probs[0], probs[3], atol=1e-4)
+    assert classifier.clip_indices(6)[[0, 5]].tolist() == [[0, 0, 0, 1], [3, 4, 5, 5]]
+    with pytest.raises(CheckpointMismatchError, match="clips of 4 frames, the spec's clip_frames is 8"):
+        save_classifier(tmp_path / "bad.pt", net, arch="video_classifier", arch_kwargs=arch, classes=DFEW_7,
+                        size=32, scaling="video", clip_frames=8)
