@@ -48,7 +48,6 @@ from pathlib import Path
 
 from fer_lib.book import ChapterFiles, config_keys, find_book, notebook_chapters
 from fer_lib.config import PROFILE_NAMES, parse_value
-from fer_lib.predict import cli as predict_cli
 from fer_lib.results import (PROGRESS_VARIABLE, PUBLISHED_VARIABLE, RUN_NAME_VARIABLE, atomic_write_json, atomic_write_text, cache_root,
                              checkpoints_root, results_path, results_root, run_name)
 from fer_lib.runtime import REPO_ROOT, code_digest, git_commit
@@ -398,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
     config = sub.add_parser("config", help="a chapter's config keys: type, value under a profile, default, comment")
     config.add_argument("chapter")
     config.add_argument("--profile", default="default", choices=PROFILE_NAMES)
+    from fer_lib.predict import cli as predict_cli
+
     predict_cli.add_arguments(sub.add_parser("predict", help="detect, align and classify every frame of videos"))
     args = parser.parse_args(argv)
     if args.command == "predict":
