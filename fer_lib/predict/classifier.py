@@ -9,13 +9,14 @@ was trained on (side, zoom of :func:`fer_lib.faces.align.align_face`) and how it
   (:mod:`fer_lib.engine.checkpoint`: safe loading, checksum) whose config holds a ``"predict"`` entry::
 
       {"arch": "resnet_linear", "arch_kwargs": {"depth": 18, ...}, "classes": [...], "size": 64,
-       "zoom": 1.0, "scaling": "signed", "prefix": "classifier."}
+       "zoom": 1.0, "scaling": "signed", "prefix": "classifier.", "crop_fraction": 0.875}
 
   ``arch`` names a builder of :data:`ARCHS` (``resnet_linear`` is ABAW6's ``make_classifier``: ResNet + linear
   head; ``video_classifier`` MAE-DFER's fine-tuned ``VideoClassifier`` over a registered video encoder),
   ``prefix`` the classifier's keys inside the saved module (a method such as ``WeakSupervised`` wraps it as
   ``classifier``), ``scaling`` one of :data:`SCALINGS`. The stored classes name the head's outputs in order.
-  A clip model adds ``clip_frames`` / ``clip_stride``: each frame is classified by the clip of ``clip_frames``
+  ``crop_fraction`` < 1: the model sees the centred crop of that side, as ABAW6 evaluates (its training crops
+  at random). A clip model adds ``clip_frames`` / ``clip_stride``: each frame is classified by the clip of ``clip_frames``
   crops centred on it, ``clip_stride`` apart in the sequence of classified frames (clamped at the ends).
 
 A checkpoint without that entry (an SSL-FER or MAE-DFER *pretraining* checkpoint has no classifier head) or
@@ -34,6 +35,7 @@ import torch
 from torch import nn
 
 from fer_lib.augment.color import IMAGENET_MEAN, IMAGENET_STD
+from fer_lib.augment.weak_strong import centre_crop
 from fer_lib.data.labels import CLASS_ORDERS, FER2013_7
 from fer_lib.engine.checkpoint import CheckpointMismatchError, check_state_dict, safe_load, save_checkpoint
 from fer_lib.methods.mae_dfer import to_model_input
@@ -87,7 +89,8 @@ SCALINGS = {"signed": _signed, "imagenet": _imagenet, "grey_signed": mini_xcepti
 @dataclass(frozen=True)
 class FrameClassifier:
     """model: scaled crops -> logits [B, K]; classes: K names; size / zoom: the aligned crop; scaling: a SCALINGS
-    key; clip_frames > 1: a clip model, fed the clip of ``clip_frames`` crops ``clip_stride`` apart around each."""
+    key; crop_fraction: the centred part of the crop the model sees; clip_frames > 1: a clip model, fed the clip
+    of ``clip_frames`` crops ``clip_stride`` apart around each frame."""
 
     name: str
     model: nn.Module
@@ -97,6 +100,7 @@ class FrameClassifier:
     scaling: str
     clip_frames: int = 1
     clip_stride: int = 1
+    crop_fraction: float = 1.0
 
     def clip_indices(self, n: int) -> np.ndarray:
         """int64 [n, clip_frames]: the crops of each frame's clip, centred on it and clamped to 0..n-1."""
@@ -111,6 +115,7 @@ class FrameClassifier:
             return np.zeros((0, len(self.classes)), dtype=np.float32)
         model = self.model.to(device).eval()
         x = torch.from_numpy(np.ascontiguousarray(crops)).permute(0, 3, 1, 2)   # [N, 3, S, S]
+        x = centre_crop(x, self.crop_fraction) if self.crop_fraction < 1 else x  # [N, 3, s, s]
         clips = torch.from_numpy(self.clip_indices(len(x))) if self.clip_frames > 1 else None
         step = max(batch_size // self.clip_frames, 1)
         out = []
@@ -157,7 +162,7 @@ def _sub_state(state: dict, prefix: str) -> dict:
 
 def save_classifier(path: str | Path, module: nn.Module, *, arch: str, classes: tuple[str, ...], size: int,
                     scaling: str, zoom: float = 1.0, arch_kwargs: dict | None = None, prefix: str = "",
-                    clip_frames: int = 1, clip_stride: int = 1) -> Path:
+                    clip_frames: int = 1, clip_stride: int = 1, crop_fraction: float = 1.0) -> Path:
     """Save ``module`` (a classifier, or a method holding it under ``prefix``) as a checkpoint predict can load.
 
     The spec is checked first: the architecture it names must take the module's weights exactly (keys, shapes),
@@ -165,7 +170,7 @@ def save_classifier(path: str | Path, module: nn.Module, *, arch: str, classes: 
     """
     spec = {"arch": arch, "arch_kwargs": arch_kwargs or {}, "classes": list(classes), "size": int(size),
             "zoom": float(zoom), "scaling": scaling, "prefix": prefix, "clip_frames": int(clip_frames),
-            "clip_stride": int(clip_stride)}
+            "clip_stride": int(clip_stride), "crop_fraction": float(crop_fraction)}
     model = _spec_model(spec, f"save_classifier({path})")
     check_state_dict(Path(path), model, _sub_state(module.state_dict(), prefix), what=f"the {arch} spec")
     return save_checkpoint(path, module, config={PREDICT_KEY: spec})
@@ -194,4 +199,5 @@ def load_classifier(path: str | Path, classes: tuple[str, ...] | None = None) ->
                              f"{classes}")
         names = tuple(classes)
     return FrameClassifier(f"{payload['model_class']} ({path.name})", model.eval(), names, spec["size"],
-                           spec["zoom"], spec["scaling"], spec.get("clip_frames", 1), spec.get("clip_stride", 1))
+                           spec["zoom"], spec["scaling"], spec.get("clip_frames", 1), spec.get("clip_stride", 1),
+                           spec.get("crop_fraction", 1.0))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from fer_lib.augment.weak_strong import centre_crop
 from fer_lib.data.labels import AFFWILD2_8
 from fer_lib.data.media import feat_media
 from fer_lib.engine.checkpoint import CheckpointMismatchError, save_checkpoint
@@ -29,7 +30,7 @@ def abaw6_checkpoint(tmp_path_factory):
     net.train()(torch.randn(4, 3, 48, 48))                        # running statistics move off their init
     path = tmp_path_factory.mktemp("ckpt") / "student.pt"
     save_classifier(path, WeakSupervised(net, seed=3), arch="resnet_linear", arch_kwargs=ARCH, classes=AFFWILD2_8,
-                    size=48, scaling="signed", prefix="classifier.")
+                    size=48, scaling="signed", prefix="classifier.", crop_fraction=0.875)
     return path, net.eval()
 
 
@@ -41,9 +42,9 @@ def test_checkpoint_predicts_what_its_network_computes(abaw6_checkpoint):
     assert table["frame"].tolist() == [0, 20, 40] and list(table.columns[9:17]) == [f"p_{c}" for c in AFFWILD2_8]
     frame = read_frame(feat_media("single_face.mp4"), 20)           # the same frame by hand: detect, align, forward
     box = detect(frame).boxes[0]
-    crop = align_face(frame, landmarks_of(frame, box), 48).image
-    with torch.no_grad():
-        expected = net(to_float_images(torch.from_numpy(crop).permute(2, 0, 1)[None])).softmax(-1)[0].numpy()
+    crop = torch.from_numpy(align_face(frame, landmarks_of(frame, box), 48).image).permute(2, 0, 1)[None]
+    with torch.no_grad():                                             # ABAW6's evaluation view: centre crop, [-1, 1]
+        expected = net(to_float_images(centre_crop(crop, 0.875))).softmax(-1)[0].numpy()
     assert np.allclose(table.iloc[1, 9:17].to_numpy(dtype=float), expected, atol=1e-4)
     assert table["label"].iloc[1] == AFFWILD2_8[int(expected.argmax())]
 
