@@ -123,3 +123,37 @@ def test_a_clip_model_classifies_each_frame_by_the_clip_around_it(tmp_path):
     with pytest.raises(CheckpointMismatchError, match="clips of 4 frames, the spec's clip_frames is 8"):
         save_classifier(tmp_path / "bad.pt", net, arch="video_classifier", arch_kwargs=arch, classes=DFEW_7,
                         size=32, scaling="video", clip_frames=8)
+
+
+@pytest.mark.parametrize("chapter", ["abaw6", "mae_dfer"])
+def test_the_chapters_classifiers_round_trip(chapter, tmp_path):
+    """What the ABAW6 and MAE-DFER protocols build (smoke size) saves with a spec and loads weight for weight."""
+    from fer_lib.config import resolve
+    from fer_lib.data.labels import DFEW_7
+    from fer_lib.experiments import abaw6 as abaw6_exp, mae_dfer as mae_exp
+    from fer_lib.methods.video_finetune import VideoClassifier
+    from fer_lib.models.video_registry import build_video_encoder
+    from fer_lib.protocols import abaw6, mae_dfer
+
+    torch.manual_seed(0)
+    if chapter == "abaw6":
+        cfg = resolve(abaw6_exp.Config, abaw6_exp.PROFILES, "smoke")
+        module, net = WeakSupervised(abaw6.make_classifier(cfg)), None
+        arch = {"depth": cfg.backbone_depth, "width": cfg.backbone_width, "stem_stride": cfg.stem_stride}
+        spec = dict(arch="resnet_linear", arch_kwargs=arch, classes=AFFWILD2_8, size=cfg.image_size,
+                    scaling="signed", crop_fraction=cfg.crop_fraction, prefix="classifier.")
+    else:
+        cfg = resolve(mae_exp.Config, mae_exp.PROFILES, "smoke")
+        kwargs = mae_dfer.encoder_kwargs(cfg, "lgi_former")
+        module = VideoClassifier(build_video_encoder("lgi_former", **kwargs), cfg.num_classes,
+                                 batch_norm_features=cfg.batch_norm_features)
+        arch = {"encoder": "lgi_former", "encoder_kwargs": kwargs, "batch_norm_features": cfg.batch_norm_features}
+        spec = dict(arch="video_classifier", arch_kwargs=arch, classes=DFEW_7[:cfg.num_classes],
+                    size=cfg.image_size, scaling="video", clip_frames=cfg.frames, clip_stride=cfg.stride)
+    path = save_classifier(tmp_path / f"{chapter}.pt", module, **spec)
+    loaded = load_classifier(path)
+    own = {k[len(spec.get("prefix", "")):]: v for k, v in module.state_dict().items()
+           if k.startswith(spec.get("prefix", ""))}
+    state = loaded.model.state_dict()
+    assert set(own) == set(state) and all(torch.equal(own[k], v) for k, v in state.items())
+    assert loaded.size == cfg.image_size and loaded.classes == tuple(spec["classes"])
