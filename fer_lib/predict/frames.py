@@ -83,7 +83,8 @@ def predict_video(source: str | Path, classifier: FrameClassifier, settings: Pre
                   device="cpu") -> pd.DataFrame:
     """One row per considered frame of a video (columns in the module docstring), in frame order."""
     fps = frame_rate(source)
-    rows, crops = [], []
+    rows, crops, parts = [], [], []
+    streaming = classifier.clip_frames == 1        # a frame model needs no neighbours: classify batch by batch
     for decoded, (index, frame) in enumerate(ClipFrames(source), 1):
         if settings.max_frames is not None and decoded > settings.max_frames:
             break
@@ -97,10 +98,14 @@ def predict_video(source: str | Path, classifier: FrameClassifier, settings: Pre
             box = found.boxes[best]
             row.update(score=round(float(found.scores[best]), 3), **dict(zip(("x0", "y0", "x1", "y1"), box.tolist())))
             crops.append(align_face(frame, predict_landmarks(frame, box), classifier.size, classifier.zoom).image)
+            if streaming and len(crops) == settings.batch_size:
+                parts.append(classifier.probabilities(np.stack(crops), device, settings.batch_size))
+                crops = []
         rows.append(row)
     table = pd.DataFrame(rows, columns=["frame", "time_s", "status", "n_faces", "score", "x0", "y0", "x1", "y1"])
-    probs = classifier.probabilities(np.stack(crops) if crops else np.zeros((0, 1, 1, 3), np.uint8), device,
-                                     settings.batch_size)
+    parts.append(classifier.probabilities(np.stack(crops) if crops else np.zeros((0, 1, 1, 3), np.uint8), device,
+                                          settings.batch_size))
+    probs = np.concatenate(parts)                  # [N classified, K]
     classified = table["score"].notna().to_numpy()
     for k, name in enumerate(classifier.classes):
         table[f"p_{name}"] = np.nan

@@ -105,3 +105,22 @@ def test_list_videos_names_bad_sources(tmp_path):
     with pytest.raises(ValueError, match=r"share the name\(s\) \['a'\]"):
         list_videos(tmp_path)
     assert list_videos(tmp_path / "a.mp4") == [tmp_path / "a.mp4"]
+
+
+def test_a_frame_model_classifies_batch_by_batch_with_the_same_result(fer2013):
+    """Crops are classified every batch_size faces (memory stays flat on long videos); the table is the same."""
+    settings = dict(frame_step=12, max_frames=60)
+    one = predict_video(feat_media("single_face.mp4"), fer2013, PredictSettings(**settings))
+    small = predict_video(feat_media("single_face.mp4"), fer2013, PredictSettings(batch_size=2, **settings))
+    assert len(one) == 5
+    pd.testing.assert_frame_equal(one, small)
+    seen = []
+
+    class Counting(FrameClassifier):
+        def probabilities(self, crops, device="cpu", batch_size=64):
+            seen.append(len(crops))
+            return super().probabilities(crops, device, batch_size)
+
+    counting = Counting(**{f: getattr(fer2013, f) for f in fer2013.__dataclass_fields__})
+    predict_video(feat_media("single_face.mp4"), counting, PredictSettings(batch_size=2, **settings))
+    assert seen == [2, 2, 1]                         # never more than a batch of crops held
