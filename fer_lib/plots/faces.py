@@ -79,7 +79,8 @@ def prediction_timeline(table, classes: Sequence[str], title: str = "") -> Figur
     missing = table[table["status"] == "no_face"]
     bottom.scatter(missing["time_s"], np.full(len(missing), -1.0), marker="|", color="grey", label="no face")
     bottom.set_yticks(range(-1, len(classes)), ["no face", *classes], fontsize=7)
+    bottom.set_ylim(-1.6, len(classes) + 0.9)       # a free band above the top class for the legend
     bottom.set_xlabel("time (s)")
-    bottom.legend(fontsize=7, loc="upper left", ncol=4)
+    bottom.legend(fontsize=7, loc="upper left", ncol=4, frameon=False)
     fig.tight_layout()
     return fig
