@@ -81,6 +81,8 @@ class Config:
     test_temporal: PosInt = 2
     test_spatial: PosInt = 2
     gaze_alpha: NonNegFloat = 1.0    # weight of CE in α·CE + L1(gaze) (the seed text's combine_loss_alpha)
+    gaze_ridge: PosFloat = 100.0     # L2 strength of the frame-level gaze head on frozen tokens
+    cost_iters: NonNegInt = 1        # timed forward+backward passes of each encoder at the paper's size (0: skip)
 
 
 # Small profiles (issue 17's lead): 64² frames cut into 8-px patches; windows of 4 frames at sampling rate 2 on
@@ -105,7 +107,7 @@ _SMALL = dict(image_size=64, patch=8, dim=64, depth=4, heads=4, region=(2, 4, 4)
 PROFILES = {
     "smoke": dict(_SMALL, seeds=(0,), key_seeds=(0,), n_identities=40, clips_per_identity=1, pre_batch=8,
                   ft_batch=8, depth=2, vit_depth=2, pre_epochs=1, ft_steps=2, pre_warmup_epochs=0,
-                  eval_identities=28, min_eval_per_class=1, bootstrap=50),
+                  eval_identities=28, min_eval_per_class=1, bootstrap=50, cost_iters=0),
     "default": dict(_SMALL, n_identities=600, clips_per_identity=1, pre_epochs=4, ft_steps=150,
                     eval_identities=210),
     "full": {},
