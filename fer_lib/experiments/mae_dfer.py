@@ -53,7 +53,7 @@ class Config:
     pre_warmup_epochs: NonNegInt = 5
     multiscale: tuple[PosFloat, ...] = (1.0, 0.875, 0.75, 0.66)  # GroupMultiScaleCrop scales; () = off
     # evaluation set: clips of other people with class-balanced priors (val + test), >= 10 per class
-    eval_identities: NonNegInt = 0   # 0 = the labelled set's own val + test splits
+    eval_identities: NonNegInt = 210  # 0 = the labelled set's own 30 % of people (val + test)
     min_eval_per_class: NonNegInt = 10
     bootstrap: PosInt = 1000         # resamples of the clip-bootstrap interval
     probe_c: PosFloat = 0.1          # inverse L2 strength of the frozen probe (logistic regression)
@@ -81,7 +81,6 @@ class Config:
     test_temporal: PosInt = 2
     test_spatial: PosInt = 2
     gaze_alpha: NonNegFloat = 1.0    # weight of CE in α·CE + L1(gaze) (the seed text's combine_loss_alpha)
-    gaze_ridge: PosFloat = 100.0     # L2 strength of the frame-level gaze head on frozen tokens
     cost_iters: NonNegInt = 1        # timed forward+backward passes of each encoder at the paper's size (0: skip)
 
 
@@ -108,8 +107,7 @@ PROFILES = {
     "smoke": dict(_SMALL, seeds=(0,), key_seeds=(0,), n_identities=40, clips_per_identity=1, pre_batch=8,
                   ft_batch=8, depth=2, vit_depth=2, pre_epochs=1, ft_steps=2, pre_warmup_epochs=0,
                   eval_identities=28, min_eval_per_class=1, bootstrap=50, cost_iters=0),
-    "default": dict(_SMALL, n_identities=600, clips_per_identity=1, pre_epochs=4, ft_steps=150,
-                    eval_identities=210),
+    "default": dict(_SMALL, n_identities=600, clips_per_identity=1, pre_epochs=4, ft_steps=150),
     "full": {},
 }
 

@@ -6,6 +6,7 @@
 - :func:`motion_signal`: is there motion for the motion target to predict? Mean squared frame difference
   (grey levels², within a tubelet's frame pair) inside the face (the box of the 68 landmarks) vs outside it,
   where it is pixel noise only.
+- :func:`pupil_shift_px`: is gaze visible at this size? How many pixels gaze moves the rendered pupils.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Subset
 
+from fer_lib.data.synth import clip_factors, identity_of
+from fer_lib.data.synth.landmarks import PUPILS
+from fer_lib.data.synth.render import render_points
 from fer_lib.losses.reconstruction import masked_reconstruction_loss, reconstruction_targets
 from fer_lib.methods.mae_dfer import to_model_input
 
@@ -77,3 +81,19 @@ def motion_signal(dataset, n: int = 200, tubelet: int = 2) -> dict[str, float]:
     f, b = float(np.mean(face)), float(np.mean(back))
     ratio = f / b if b > 0 else float("inf")
     return {"face": f, "background": b, "face / background": ratio, "face area": float(np.mean(area))}
+
+
+def pupil_shift_px(synth_cfg, n: int = 100) -> dict[str, float]:
+    """How far gaze moves the pupils in the rendered frames of the first ``n`` clips of ``synth_cfg``: the pupils'
+    positions (output pixels, from the generator's rig) with each frame's gaze minus with gaze 0, as the mean
+    and the 90th percentile of that displacement's length over frames and both eyes."""
+    shifts = []
+    for c in range(min(n, synth_cfg.n_clips)):
+        idt = identity_of(synth_cfg, c // synth_cfg.clips_per_identity)
+        f = clip_factors(synth_cfg, c, idt)
+        args = (f.pose, f.centre, f.scale, synth_cfg.size)
+        seen = render_points(idt, f.aus, f.blink, f.gaze, *args)[:, PUPILS]
+        still = render_points(idt, f.aus, f.blink, np.zeros_like(f.gaze), *args)[:, PUPILS]
+        shifts.append(np.linalg.norm(seen - still, axis=-1).ravel())
+    d = np.concatenate(shifts)
+    return {"mean (px)": float(d.mean()), "90th percentile (px)": float(np.percentile(d, 90))}

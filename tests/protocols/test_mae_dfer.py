@@ -7,7 +7,7 @@ import torch
 from fer_lib.config import resolve
 from fer_lib.experiments import mae_dfer as exp
 from fer_lib.protocols.mae_dfer import evaluate, finetune, labelled_windows, pretrain
-from fer_lib.protocols.mae_dfer_checks import motion_signal, reconstruction_check
+from fer_lib.protocols.mae_dfer_checks import motion_signal, pupil_shift_px, reconstruction_check
 from fer_lib.protocols.mae_dfer_probe import gaze_head, label_subset, linear_probe
 
 
@@ -93,3 +93,13 @@ def test_reconstruction_check_mean_target_is_exact_on_identical_clips():
     assert out["mean target"] == pytest.approx(0.0, abs=1e-10)            # the mean of one clip is that clip
     assert out["model"] > 0
     assert out["model"] == pytest.approx(0.5 * (out["model, appearance slot"] + out["model, second-frame slot"]))
+
+
+def test_pupil_shift_scales_with_the_frame_size():
+    from fer_lib.data.synth import SynthConfig
+
+    small = SynthConfig(domain="dfew", n_identities=3, clips_per_identity=1, frames_per_clip=4, size=64)
+    big = dataclasses.replace(small, size=128)
+    a, b = pupil_shift_px(small, n=3), pupil_shift_px(big, n=3)
+    assert a["mean (px)"] > 0 and b["mean (px)"] == pytest.approx(2 * a["mean (px)"], rel=1e-3)
+    assert a["90th percentile (px)"] >= a["mean (px)"] * 0.5
