@@ -14,8 +14,8 @@ def test_config_lists_every_key_with_type_value_default_and_comment(capsys):
     assert set(rows) >= {f.name for f in __import__("dataclasses").fields(mae_dfer.Config)}
     assert re.fullmatch(r"n_identities +int >= 1 +40\* +60 +labelled DFEW-like synthetic set \(identity-disjoint splits\)",
                         rows["n_identities"])
-    assert re.fullmatch(r"mask_ratio +float in \[0, 1\) +0\.9 +0\.9", rows["mask_ratio"]), "unchanged: no star"
-    assert re.fullmatch(r"region +list of 3 int >= 1 +\[2, 2, 2\]\* +\[2, 5, 10\]", rows["region"])
+    assert re.fullmatch(r"motion_weight +float >= 0 +0\.5 +0\.5", rows["motion_weight"]), "unchanged: no star"
+    assert re.fullmatch(r"region +list of 3 int >= 1 +\[2, 4, 4\]\* +\[2, 5, 10\]", rows["region"])
 
 
 def test_field_comments_are_read_from_the_source():

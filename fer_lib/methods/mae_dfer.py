@@ -45,13 +45,15 @@ class MAEDFERPretrain(nn.Module):
         self.register_buffer("slot_weights", weights, persistent=False)
         self._generator: torch.Generator | None = None
 
-    def make_mask(self, batch: int, device: torch.device) -> torch.Tensor:
-        """Mask [B, N] from the method's own seeded generator on ``device``."""
-        if self._generator is None or self._generator.device != torch.device(device):
-            self._generator = torch.Generator(device=device).manual_seed(self.seed)
+    def make_mask(self, batch: int, device: torch.device, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Mask [B, N] from ``generator``, by default the method's own seeded generator on ``device``."""
+        if generator is None:
+            if self._generator is None or self._generator.device != torch.device(device):
+                self._generator = torch.Generator(device=device).manual_seed(self.seed)
+            generator = self._generator
         if self.mask_window is None:
-            return tube_mask(batch, self.grid, self.mask_ratio, self._generator)
-        return part_window_tube_mask(batch, self.grid, self.mask_window, self.mask_ratio, self._generator)
+            return tube_mask(batch, self.grid, self.mask_ratio, generator)
+        return part_window_tube_mask(batch, self.grid, self.mask_window, self.mask_ratio, generator)
 
     def forward(self, video: torch.Tensor, mask: torch.Tensor | None = None) -> dict:
         """uint8 video [B, T, C, H, W] -> dict(loss, pred [B, N_mask, P], target [B, N, t, pp, C], mask [B, N])."""

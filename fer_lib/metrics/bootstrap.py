@@ -46,3 +46,30 @@ def clip_bootstrap_macro_f1(y_true: np.ndarray, y_pred: np.ndarray, clips: np.nd
     stats = _macro_f1_from_confusions(pooled)                    # [R]
     low, high = np.percentile(stats, [50 * (1 - level), 50 * (1 + level)])
     return {"f1": f1, "low": float(low), "high": float(high), "clips": c, "resamples": resamples}
+
+
+def clip_bootstrap_uar(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int, resamples: int = 2000,
+                       level: float = 0.95, seed: int = 0) -> dict[str, float]:
+    """UAR (mean per-class recall, %) of one prediction per clip, y_true [C], y_pred [C], with the percentile
+    interval over clips resampled with replacement (classes absent from a resample are left out of its mean).
+
+    Returns {"uar", "low", "high", "clips", "resamples"} in percent.
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} must be equal [C]")
+    if not 0 < level < 1 or resamples < 1:
+        raise ValueError(f"need 0 < level < 1 and resamples >= 1, got {level}, {resamples}")
+    c = len(y_true)
+    hits = np.zeros((c, num_classes)), np.zeros((c, num_classes))   # per clip: (correct, present) by class
+    hits[0][np.arange(c), y_true] = y_true == y_pred
+    hits[1][np.arange(c), y_true] = 1
+    counts = np.zeros((resamples + 1, c))
+    counts[0] = 1                                                    # row 0: the sample itself
+    draws = np.random.default_rng(seed).integers(0, c, size=(resamples, c))
+    np.add.at(counts, (1 + np.arange(resamples)[:, None], draws), 1)
+    correct, present = counts @ hits[0], counts @ hits[1]             # [R + 1, K]
+    recall = np.divide(correct, present, out=np.full_like(correct, np.nan), where=present > 0)
+    stats = 100 * np.nanmean(recall, axis=1)
+    low, high = np.percentile(stats[1:], [50 * (1 - level), 50 * (1 + level)])
+    return {"uar": float(stats[0]), "low": float(low), "high": float(high), "clips": c, "resamples": resamples}

@@ -65,3 +65,21 @@ def throughput(model: nn.Module, batch: torch.Tensor, iters: int = 5, warmup: in
                 model(batch)
         sync()
     return iters * batch.shape[0] / (time.perf_counter() - t0)
+
+
+def train_step_seconds(model: nn.Module, batch: torch.Tensor, iters: int = 2, warmup: int = 1) -> float:
+    """Seconds of one training forward + backward of ``model(batch)`` (the loss: the sum of the output's
+    ``tokens`` or of the output), median over ``iters`` timed calls after ``warmup`` untimed ones."""
+    sync = torch.cuda.synchronize if batch.is_cuda else (lambda: None)
+    model.train()
+    times = []
+    for i in range(warmup + iters):
+        model.zero_grad(set_to_none=True)
+        sync()
+        t0 = time.perf_counter()
+        out = model(batch)
+        (getattr(out, "tokens", out)).float().sum().backward()
+        sync()
+        if i >= warmup:
+            times.append(time.perf_counter() - t0)
+    return float(sorted(times)[len(times) // 2])

@@ -94,3 +94,27 @@ def lgi_attention_figure(frame: np.ndarray, rep_map: np.ndarray, global_attn: np
         ax.set_xticks([]), ax.set_yticks([])
     fig.tight_layout()
     return fig
+
+
+def label_fraction_figure(table: list[dict], chance: float | None = None):
+    """UAR (mean ± std over seeds) against the label fraction, one line per (evaluation, model) of a numeric
+    summary (rows with keys ``evaluation``, ``model``, ``labels (%)``, ``UAR``, ``UAR_std``)."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+    for ax, evaluation in zip(axes, ("probe", "finetune")):
+        lines: dict[str, list[dict]] = {}
+        for r in table:
+            if r["evaluation"] == evaluation:
+                lines.setdefault(r["model"], []).append(r)
+        for model, rows in lines.items():
+            rows = sorted(rows, key=lambda r: r["labels (%)"])
+            ax.errorbar([r["labels (%)"] for r in rows], [r["UAR"] for r in rows],
+                        yerr=[r.get("UAR_std") or 0 for r in rows], marker="o", capsize=3, label=model)
+        if chance is not None:
+            ax.axhline(chance, color="grey", ls=":", label="chance")
+        ax.set_xscale("log")
+        ax.set_xlabel("labelled training clips (%)")
+        ax.set_title({"probe": "frozen probe on concatenated tokens", "finetune": "fine-tuning"}[evaluation])
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("UAR (%)")
+    fig.tight_layout()
+    return fig

@@ -1,11 +1,11 @@
-"""Clip bootstrap of macro F1: a hand case with two clips, and scipy.stats.bootstrap's percentile interval."""
+"""Clip bootstrap of macro F1 (a hand case with two clips, scipy.stats.bootstrap) and of clip-level UAR."""
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from fer_lib.metrics.bootstrap import clip_bootstrap_macro_f1
-from fer_lib.metrics.classification import macro_f1
+from fer_lib.metrics.bootstrap import clip_bootstrap_macro_f1, clip_bootstrap_uar
+from fer_lib.metrics.classification import macro_f1, uar
 
 
 def test_two_clips_interval_spans_the_one_clip_resamples():
@@ -41,3 +41,17 @@ def test_matches_scipy_percentile_bootstrap_over_clips():
 def test_bad_input_is_named():
     with pytest.raises(ValueError, match="must be equal"):
         clip_bootstrap_macro_f1(np.zeros(3, int), np.zeros(2, int), np.zeros(3, int), 2)
+
+
+def test_clip_bootstrap_uar_matches_the_metric_and_a_loop():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 60)
+    p = np.where(rng.random(60) < 0.6, y, rng.integers(0, 4, 60))
+    out = clip_bootstrap_uar(y, p, 4, resamples=300, seed=3)
+    assert out["uar"] == pytest.approx(100 * uar(y, p, 4))
+    # the same resamples by a plain loop over draws
+    draws = np.random.default_rng(3).integers(0, 60, size=(300, 60))
+    stats = [100 * uar(y[d], p[d], 4) for d in draws]
+    low, high = np.percentile(stats, [2.5, 97.5])
+    assert (out["low"], out["high"]) == pytest.approx((low, high))
+    assert out["low"] < out["uar"] < out["high"]

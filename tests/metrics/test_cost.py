@@ -1,6 +1,8 @@
+import time
+
 import torch
 
-from fer_lib.metrics.cost import cost_on_meta, count_flops, count_parameters
+from fer_lib.metrics.cost import cost_on_meta, count_flops, count_parameters, train_step_seconds
 from fer_lib.models.lgi_former import LGIFormer
 from fer_lib.models.video_vit import VideoViT
 
@@ -43,3 +45,25 @@ def test_paper_configuration_params_and_macs():
     vit_b = cost_on_meta(lambda: VideoViT(dim=768, depth=12, num_heads=12), (1, 3, 16, 160, 160))
     assert round(lgi["params"] / 1e6) == 85 and round(lgi["macs"] / 1e9) == 50
     assert round(vit_b["params"] / 1e6) == 86 and round(vit_b["macs"] / 1e9) == 81
+
+
+def test_train_step_seconds_times_forward_and_backward():
+    small = torch.nn.Linear(64, 64)
+    calls = []
+    small.register_full_backward_hook(lambda *a: calls.append("backward"))
+    x = torch.randn(8, 64)
+    assert train_step_seconds(small, x, iters=3, warmup=1) > 0
+    assert calls == ["backward"] * 4   # warm-up + 3 timed calls, each with its backward
+    # gradient of sum(x W^T + b) w.r.t. b is the batch size
+    assert torch.allclose(small.bias.grad, torch.full((64,), 8.0))
+
+    # a model whose forward sleeps 50 ms takes at least that long per step
+    class Slow(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.ones(1))
+
+        def forward(self, x):
+            time.sleep(0.05)
+            return x * self.w
+    assert train_step_seconds(Slow(), x, iters=2, warmup=0) >= 0.05

@@ -7,8 +7,8 @@ import torch  # noqa: E402
 from fer_lib.methods.mae_dfer import MAEDFERPretrain  # noqa: E402
 from fer_lib.models.lgi_former import LGIFormer, region_index  # noqa: E402
 from fer_lib.models.mae_decoder import MAEDecoder  # noqa: E402
-from fer_lib.plots.mae_dfer import (lgi_attention_figure, reconstruction_figure, reconstruction_panels,  # noqa: E402
-                                    representative_attention_map)
+from fer_lib.plots.mae_dfer import (label_fraction_figure, lgi_attention_figure, reconstruction_figure,  # noqa: E402
+                                    reconstruction_panels, representative_attention_map)
 
 
 def test_representative_attention_map_places_weights_on_region_tokens():
@@ -36,3 +36,14 @@ def test_reconstruction_panels_keep_visible_pixels():
     visible = panels["masked"] != 0.5
     np.testing.assert_allclose(panels["appearance"][visible], panels["input"][visible])
     assert reconstruction_figure(panels).axes
+
+
+def test_label_fraction_figure_draws_one_line_per_model_and_evaluation():
+    table = [{"evaluation": e, "model": m, "labels (%)": f, "UAR": u, "UAR_std": 1.0}
+             for e in ("probe", "finetune") for m, u in (("a", 30.0), ("b", 20.0)) for f in (10, 100)]
+    fig = label_fraction_figure(table, chance=100 / 7)
+    probe_ax = fig.axes[0]
+    ys = sorted(tuple(line.get_ydata()) for line in probe_ax.lines if len(line.get_xdata()) == 2
+                and line.get_linestyle() == "-")
+    assert ys == [(20.0, 20.0), (30.0, 30.0)]
+    assert probe_ax.get_xscale() == "log"

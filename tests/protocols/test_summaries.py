@@ -31,11 +31,13 @@ def test_summary_is_numeric_keyed_by_row_and_the_view_formats_it():
 
 def test_mae_dfer_summary_is_numeric_with_the_paper_s_row_name():
     rows = ME.ROWS[:2]
-    records = [{"row": r.row, "seed": s, "uar": 30.0 + 10 * i + s, "war": 40.0 + s} for i, r in enumerate(rows)
-               for s in (0, 1)]
+    records = [{"row": r.row, "seed": s, "uar": 30.0 + 10 * i + s, "war": 40.0 + s, "uar_low": 20.0 + s,
+                "uar_high": 50.0} for i, r in enumerate(rows) for s in (0, 1)]
     table = MP.summarise(records, ME.ROWS)
     assert [t["row"] for t in table] == [r.row for r in rows] and table[0]["model"] == "MAE-DFER"
-    assert table[1]["model"] == rows[1].row                                    # no paper row: ours
+    assert table[1]["model"] == rows[1].arm.name                               # no paper row: the arm's name
+    assert table[0]["labels (%)"] == 10 and table[0]["evaluation"] == "probe"
+    assert table[0]["UAR 95 % clip interval (first seed)"] == "[20.0, 50.0]"
     assert table[1]["UAR"] == pytest.approx(40.5) and table[1]["UAR_std"] == pytest.approx(np.sqrt(0.5))
     assert table[0]["seeds"] == 2
     view = MP.summary_view(table)

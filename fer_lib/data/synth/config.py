@@ -41,9 +41,12 @@ class SynthConfig:
     seed: int = 0
     split: tuple[float, float, float] = (0.7, 0.15, 0.15)
     identity_seed: int | None = None
+    priors: tuple[float, ...] | None = None  # clip-class priors replacing the domain's (e.g. a balanced test set)
 
     def __post_init__(self):
-        get_domain(self.domain)
+        domain = get_domain(self.domain)
+        if self.priors is not None:
+            dataclasses.replace(domain, priors=tuple(self.priors))  # the Domain checks length and sum
         if not 32 <= self.size <= 256:
             raise ValueError(f"SynthConfig.size must be within 32..256 px, got {self.size}")
         for name in ("n_identities", "clips_per_identity", "frames_per_clip"):
@@ -58,11 +61,15 @@ class SynthConfig:
 
     @property
     def domain_preset(self) -> Domain:
-        return get_domain(self.domain)
+        domain = get_domain(self.domain)
+        return domain if self.priors is None else dataclasses.replace(domain, priors=tuple(self.priors))
 
     def key(self) -> str:
         """Cache key: a hash of every field and the generator version."""
-        payload = json.dumps({"v": GENERATOR_VERSION, **dataclasses.asdict(self)}, sort_keys=True)
+        fields = dataclasses.asdict(self)
+        if fields["priors"] is None:  # keeps the keys (and caches) of configs made before the option existed
+            del fields["priors"]
+        payload = json.dumps({"v": GENERATOR_VERSION, **fields}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
