@@ -9,7 +9,9 @@ class from them (``clip_label``); frames outside an episode are neutral.
 
 Priors follow the real datasets' published class counts where they exist (AffectNet train counts of
 methods.md, RAF-DB and FER2013 train counts, CK+ sequences, DFEW); ``vox`` is a neutral-heavy
-face-recognition-like pool. They are *analogues*: nothing here is real data.
+face-recognition-like pool; ``talking`` is the same appearance with talking-head dynamics (several
+expressions a clip, less neutral, faster head motion, speech). They are *analogues*: nothing here is
+real data.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Domain:
     classes: tuple[str, ...]
     priors: tuple[float, ...]                   # [K] clip-class probabilities, aligned with ``classes``
     mode: str = "episodes"                      # "episodes" (video, onset-apex-offset) | "posed" (neutral -> apex)
+    #                                             | "chain" (back-to-back episodes: talking heads)
     intensity: tuple[float, float] = (0.5, 1.0)  # apex intensity of an episode
     second_episode_p: float = 0.3               # chance of a second, shorter episode with its own class
     max_episode_frames: int | None = None       # cap on an episode's length; longer clips hold several
@@ -51,6 +54,11 @@ class Domain:
     shift_jitter: float = 0.01                  # face-centre jitter (fraction of the frame): aligned crops
     scale_jitter: float = 0.02
     label_threshold: float = 0.3                # a frame takes its episode's class when intensity >= this
+    drift_period: tuple[float, float] = (20.0, 80.0)  # periods (frames) of the pose drift's two sinusoids
+    chain_frames: tuple[float, float] = (14.0, 22.0)  # "chain" mode: frames per episode
+    speech_mouth: float = 0.0                   # > 0: the person talks (speech.py): AU25/26 jitter of this size
+    speech_pause: float = 0.1                   # chance a speaking frame is followed by a pause
+    brow_p: float = 0.0                         # per speaking frame: chance a brow flash (AU1 + AU2) starts
 
     def __post_init__(self):
         if len(self.classes) != len(self.priors):
@@ -62,8 +70,11 @@ class Domain:
                              f"threshold {self.label_threshold}, so some apex frames would be labelled neutral")
         if "neutral" not in self.classes:
             raise ValueError(f"domain {self.name!r}: the class set must contain 'neutral'")
-        if self.mode not in ("episodes", "posed"):
-            raise ValueError(f"domain {self.name!r}: mode must be 'episodes' or 'posed', got {self.mode!r}")
+        if self.mode not in ("episodes", "posed", "chain"):
+            raise ValueError(f"domain {self.name!r}: mode must be 'episodes', 'posed' or 'chain', got {self.mode!r}")
+        if not 1 <= self.chain_frames[0] <= self.chain_frames[1]:
+            raise ValueError(f"domain {self.name!r}: chain_frames must be (low, high) with 1 <= low <= high, "
+                             f"got {self.chain_frames}")
 
     def prior(self, name: str) -> float:
         return self.priors[self.classes.index(name)] if name in self.classes else 0.0
@@ -84,6 +95,14 @@ DOMAINS: dict[str, Domain] = {
         intensity=(0.35, 0.85), max_episode_frames=40, yaw=25.0, pose_drift=6.0,
         shift_jitter=0.012, scale_jitter=0.025, blur_sigma=(0.2, 0.8),
         noise_sigma=(2.0, 5.0)),
+    "talking": Domain(
+        "talking", "talking-head video pool: vox's appearance, back-to-back expressions (14-22 frames each, less "
+                   "neutral), faster head motion, speech-like mouth movement, brow flashes and blinks while speaking",
+        _S8, _norm({"neutral": 25, "happy": 22, "sad": 10, "surprise": 12, "fear": 6, "disgust": 7, "anger": 9,
+                    "contempt": 9}, _S8),
+        mode="chain", intensity=(0.45, 0.9), chain_frames=(14.0, 22.0), yaw=25.0, pose_drift=10.0,
+        drift_period=(8.0, 24.0), speech_mouth=0.5, speech_pause=0.1, brow_p=0.08, blink_p=0.08,
+        shift_jitter=0.012, scale_jitter=0.025, blur_sigma=(0.2, 0.8), noise_sigma=(2.0, 5.0)),
     "affectnet": Domain(
         "affectnet", "in-the-wild stills, long-tailed (AffectNet-8 train counts)",
         _S8, _norm(dict(zip(_S8, (74874, 134415, 25459, 14090, 6378, 3803, 24882, 3750))), _S8),

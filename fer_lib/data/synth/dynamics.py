@@ -5,8 +5,11 @@ episode of that class covering 60-95 % of the clip (at most ~``domain.max_episod
 ``domain.second_episode_p`` a second, shorter episode of a class drawn from the priors fills the
 largest free gap. Clips longer than ``max_episode_frames`` get up to ``ceil(T / max_episode_frames)``
 such tries, so a long clip is a sequence of episodes. ``posed`` domains instead
-run neutral -> apex and hold the apex (CK+ style). A frame takes the class of its strongest episode
-when that episode's intensity >= ``domain.label_threshold``, otherwise "neutral". Clips of fewer than
+run neutral -> apex and hold the apex (CK+ style). ``chain`` domains (talking heads) tile the clip with
+back-to-back episodes of ``domain.chain_frames`` frames, the first of the clip's class, each next one of
+another class drawn from the priors (neutral included), so a clip holds several expressions.
+Domains with ``speech_mouth`` > 0 talk on top of the episodes (``speech.add_speech``).
+A frame takes the class of its strongest episode when that episode's intensity >= ``domain.label_threshold``, otherwise "neutral". Clips of fewer than
 4 frames (stills) sit at the apex.
 """
 
@@ -20,6 +23,7 @@ from fer_lib.data.synth.domains import Domain
 from fer_lib.data.synth.expression import VA_ANCHORS, other_aus, other_va, prototype
 from fer_lib.data.synth.identity import Identity
 from fer_lib.data.synth.landmarks import FACE_CENTRE
+from fer_lib.data.synth.speech import add_speech
 
 PHASES = ("none", "onset", "apex", "offset")
 
@@ -71,6 +75,28 @@ def _episode(rng: np.random.Generator, t: np.ndarray, lo: float, hi: float, frac
     return envelope(t, start, onset, length - onset - offset, offset)
 
 
+def _chain(rng: np.random.Generator, t: np.ndarray, domain: Domain, first: int):
+    """Back-to-back episodes covering frames t [T]: (label, envelope [T], phase [T]) per non-neutral one.
+
+    The first (of class ``first``) starts up to a third of its length before frame 0; each next class is
+    drawn from the priors without the current one; onset and offset take 10-20 % of an episode each."""
+    lo, hi = domain.chain_frames
+    priors = np.asarray(domain.priors, np.float64)
+    neutral = domain.classes.index("neutral")
+    out, label = [], first
+    start = -rng.uniform(0, lo / 3)
+    while start < len(t):
+        length = rng.uniform(lo, hi)
+        onset, offset = length * rng.uniform(0.1, 0.2), length * rng.uniform(0.1, 0.2)
+        if label != neutral:
+            out.append((label, *envelope(t, start, onset, length - onset - offset, offset)))
+        start += length
+        p = priors.copy()
+        p[label] = 0.0
+        label = int(rng.choice(len(p), p=p / p.sum()))
+    return out
+
+
 def _free_runs(busy: np.ndarray) -> list[tuple[int, int]]:
     """Maximal runs [lo, hi) of False in a bool mask [T], in time order."""
     edges = np.diff(np.concatenate([[0], (~busy).astype(np.int8), [0]]))
@@ -102,7 +128,10 @@ def sample_clip(rng: np.random.Generator, domain: Domain, identity: Identity, n_
             aus, va = prototype(name), VA_ANCHORS[name]
         episodes.append((label, env * apex, phase, aus, va))
 
-    if classes[clip_label] != "neutral":
+    if domain.mode == "chain" and T >= 4:
+        for label, env, phase in _chain(rng, t, domain, clip_label):
+            add(label, env, phase)
+    elif classes[clip_label] != "neutral":
         if T < 4:
             env, phase = np.ones(T), np.full(T, 2, np.int8)
         elif domain.mode == "posed":
@@ -151,10 +180,11 @@ def sample_clip(rng: np.random.Generator, domain: Domain, identity: Identity, n_
             k += 3
         k += 1
 
+    drift = domain.drift_period
     pose = np.stack([
-        rng.uniform(-domain.yaw, domain.yaw) + _smooth_walk(rng, T, domain.pose_drift, (20, 80)),
-        rng.uniform(-domain.pitch, domain.pitch) + _smooth_walk(rng, T, domain.pose_drift * 0.5, (20, 80)),
-        rng.uniform(-domain.roll, domain.roll) + _smooth_walk(rng, T, domain.pose_drift * 0.4, (20, 80)),
+        rng.uniform(-domain.yaw, domain.yaw) + _smooth_walk(rng, T, domain.pose_drift, drift),
+        rng.uniform(-domain.pitch, domain.pitch) + _smooth_walk(rng, T, domain.pose_drift * 0.5, drift),
+        rng.uniform(-domain.roll, domain.roll) + _smooth_walk(rng, T, domain.pose_drift * 0.4, drift),
     ], axis=1).astype(np.float32)
 
     gaze = np.zeros((T, 2), np.float32)
@@ -171,6 +201,8 @@ def sample_clip(rng: np.random.Generator, domain: Domain, identity: Identity, n_
         FACE_CENTRE[1] + rng.uniform(-jit, jit) + _smooth_walk(rng, T, jit * 0.3, (30, 90)),
     ], axis=1).astype(np.float32)
     scale = (1 + rng.uniform(-domain.scale_jitter, domain.scale_jitter) + np.zeros(T)).astype(np.float32)
+    if domain.speech_mouth > 0:   # drawn last: silent domains' draws stay as they were
+        aus = add_speech(rng, aus, domain.speech_mouth, domain.speech_pause, domain.brow_p)
     return ClipFactors(clip_label, expression, phase, intensity, aus, valence, arousal, blink, pose, gaze,
                        centre, scale)
 
