@@ -3,16 +3,20 @@
     python benchmarks/ssl_fer_throughput.py [--profile default] [--row TimeAug+HardNeg+FaceSwap+MaskFN]
                                             [--device auto] [--steps 20] [-p KEY VALUE ...]
 
-Three rows, each timed over ``--steps`` optimizer steps after 3 warm-up steps, images = views_per_step per step:
+Four rows, each timed over ``--steps`` optimizer steps after 3 warm-up steps, images = views_per_step per step:
 
 1. model alone: backbone + projector + InfoNCE + backward + Adam on normalised view tensors already on
    the device (what the GPU could do if data were free);
 2. + strategies and views: ``SSLFER.training_step`` on one collated batch already on the device
-   (FaceSwap on the CPU, CutMix, batched crops/jitter/blur on the device);
-3. whole pipeline: ``fer_lib.engine.fit`` with the chapter's tuple dataset and collate (loading, donors,
-   descriptors), as the chapter trains.
+   (CutMix, LandmarkMask, batched crops/jitter/blur on the device; on synthetic data FaceSwap is done by
+   then, in the collate);
+3. data path alone: the tuple dataset and its collate for one step's items (loading, donors, descriptors
+   and, on synthetic data, FaceSwap), in the main process: what each data-loader worker does per step;
+4. whole pipeline: ``fer_lib.engine.fit`` with the chapter's tuple dataset and collate (with
+   ``num_workers`` loader processes, ``-p num_workers N``), as the chapter trains.
 
-The gap between rows 1 and 3 is what the data path costs. CUDA runs use bf16 autocast and channels_last.
+The gap between rows 1 and 4 is what the data path costs; with workers, row 4 approaches min(row 2, N x row 3).
+CUDA runs use bf16 autocast and channels_last.
 """
 
 from __future__ import annotations
@@ -35,16 +39,17 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def _timed(step, steps: int, device: torch.device) -> float:
-    """Seconds per step of ``step()`` over ``steps`` calls, after 3 warm-up calls."""
+def _timed(step, steps: int, device: torch.device) -> tuple[float, float]:
+    """(wall, CPU) seconds per step of ``step()`` over ``steps`` calls, after 3 warm-up calls. CPU time is this
+    process's (not its loader workers'): on a shared machine it moves far less with the load than wall time."""
     for _ in range(3):
         step()
     _sync(device)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(steps):
         step()
     _sync(device)
-    return (time.perf_counter() - start) / steps
+    return (time.perf_counter() - start) / steps, (time.process_time() - cpu) / steps
 
 
 def model_alone(method, cfg, device: torch.device, steps: int) -> float:
@@ -79,6 +84,17 @@ def with_strategies(method, batch: dict, cfg, device: torch.device, steps: int) 
     return _timed(step, steps, device)
 
 
+def data_alone(ds, collate, per_step: int, steps: int) -> float:
+    """Seconds per step of building one step's batch (items + collate) in this process."""
+    collate = collate or torch.utils.data.default_collate
+    batches = iter(range(10 ** 9))
+
+    def step():
+        start = next(batches) * per_step % max(1, len(ds) - per_step)
+        collate([ds[i] for i in range(start, start + per_step)])
+    return _timed(step, steps, torch.device("cpu"))
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", default="default")
@@ -101,14 +117,17 @@ def main(argv=None) -> None:
     results["model alone (pre-staged tensors)"] = model_alone(method, cfg, device, args.steps)
     method = protocol.build_method(row, cfg, 0, args.steps).to(device)
     results["+ strategies and views (batch on device)"] = with_strategies(method, batch, cfg, device, args.steps)
+    results["data path alone (items + collate, one process)"] = data_alone(ds, collate, per_step, args.steps)
     method = protocol.build_method(row, cfg, 0, args.steps + 3)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     fit(method, ds, optimizers=torch.optim.Adam(method.parameters(), lr=cfg.lr), batch_size=per_step,
         max_steps=args.steps + 3, device=device, seed=0, collate_fn=collate, num_workers=cfg.num_workers,
         channels_last=device.type == "cuda", progress=False)
-    results["whole pipeline (fit: loading, collate, steps)"] = (time.perf_counter() - start) / (args.steps + 3)
-    for name, seconds in results.items():
-        print(f"{name:48s} {cfg.views_per_step / seconds:9.0f} images/s  ({seconds * 1000:7.1f} ms/step)")
+    results[f"whole pipeline (fit, {cfg.num_workers} loader workers)"] = (
+        (time.perf_counter() - start) / (args.steps + 3), (time.process_time() - cpu) / (args.steps + 3))
+    for name, (wall, cpu) in results.items():
+        print(f"{name:48s} {cfg.views_per_step / wall:7.0f} images/s  ({wall * 1000:7.1f} ms/step wall, "
+              f"{cpu * 1000:7.1f} ms/step CPU)")
 
 
 if __name__ == "__main__":

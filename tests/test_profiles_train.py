@@ -136,17 +136,19 @@ def _ssl_config(profile: str):
                                views_per_step=max(8, 4 * cfg.moco_bn_groups))  # MoCo: 2 images per BN group
 
 
-SSL_ROWS = {r.row: r for r in ssl_exp.ROWS}
+SSL_ROWS = {r.row: r for r in ssl_exp.ROWS + ssl_exp.POOL_ROWS + ssl_exp.ISOLATING_ROWS}
 
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_ssl_fer_rows_and_probe_train(profile, fits, ssl_data):
     cfg = _ssl_config(profile)
-    names = ("BYOL", "MoCo-v2", "TimeAug+HardNeg+CutMix", "TimeAug+HardNeg+FaceSwap+MaskFN")
+    names = ("BYOL", "MoCo-v2", "TimeAug+HardNeg+CutMix", "TimeAug · vox pool",       # + a second-pool row and
+             "TimeAug+HardNeg+FaceSwap · oracle swap", "TimeAug+HardNeg+MaskFN · oracle descriptor",  # isolating rows
+             "TimeAug+HardNeg+FaceSwap+MaskFN")
     methods = [ssl.pretrain(SSL_ROWS[n], cfg, ssl_data, 0, CPU)[0] for n in names]
     ssl.evaluate(methods[-1].backbone, cfg, ssl_data, 0, CPU)                              # the linear probe
     ssl.evaluate(methods[-1].backbone, dataclasses.replace(cfg, eval_protocol="finetune"), ssl_data, 0, CPU)
-    assert_all_trained(fits, ["BYOL", "MoCo", "SSLFER", "SSLFER", "LinearProbe", "FineTuneClassifier"])
+    assert_all_trained(fits, ["BYOL", "MoCo"] + ["SSLFER"] * 5 + ["LinearProbe", "FineTuneClassifier"])
 
 
 @pytest.mark.parametrize("profile", PROFILES)

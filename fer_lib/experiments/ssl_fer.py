@@ -2,8 +2,9 @@
 
 Defaults are the paper's / authors' values (methods.md 1.1-1.3) where they exist; values marked "ours"
 fill gaps the paper leaves open. The embedded profiles shrink the model, the resolution and the
-schedule to fit a 2-core CPU; the synthetic "vox" domain stands in for VoxCeleb1 (pretraining) and the
-class-balanced "balanced" domain's apex frames for AffectNet's (balanced) validation set (linear evaluation).
+schedule to fit a 2-core CPU; the synthetic "talking" domain stands in for VoxCeleb1 (pretraining; the older,
+neutral-heavy "vox" domain is kept as a second pool for the dose-response rows) and the class-balanced "balanced"
+domain's apex frames for AffectNet's (balanced) validation set (linear evaluation).
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ class Config:
     lfw_min_faces: PosInt = 200           # the authors' LFW.py: people with >= 200 images (two people)
     seeds: Seeds = (0, 1, 2)
     key_seeds: Seeds = (0, 1, 2, 3, 4)     # rows in a testable claim (CLAIMS) run these seeds
-    # data: pretraining pool (VoxCeleb1 stand-in) and evaluation set (AffectNet stand-in)
-    pretrain_domain: str = "vox"
+    isolating_seeds: Seeds = (0,)          # ours: the isolating rows (ISOLATING_ROWS, not in the paper)
+    # data: pretraining pool (VoxCeleb1 stand-in) and evaluation set (AffectNet stand-in). "talking": talking-head
+    # dynamics (several expressions a clip, speech); compare_domain: a second pool for the POOL_ROWS (ours)
+    pretrain_domain: str = "talking"
+    compare_domain: str = "vox"
     eval_domain: str = "balanced"         # AffectNet's validation set is class-balanced
     data_seed: NonNegInt = 0
     size: PosInt = 64                     # rendered frame size (VoxCeleb faces: 224 px)
@@ -107,6 +111,7 @@ class Config:
     mechanism_tuples: PosInt = 256
     swap_oracle_pairs: PosInt = 32
     tsne_points: PosInt = 600
+    curve_points: PosInt = 4              # ours: the learning curve evaluates CURVE_ROWS at this many points
 
 
 PROFILES = {
@@ -116,7 +121,7 @@ PROFILES = {
         "depth": 10, "width": 4, "stem_stride": 2, "view_size": 32, "proj_hidden": 32, "proj_dim": 16,
         "views_per_step": 16, "epochs": 2, "moco_queue": 64, "byol_hidden": 32, "byol_dim": 16,
         "probe_epochs": 3, "descriptor_crop": 16, "mechanism_tuples": 16, "swap_oracle_pairs": 4, "tsne_points": 60,
-        "momentum_time_fraction": 0.1, "moco_bn_groups": 2,
+        "momentum_time_fraction": 0.1, "moco_bn_groups": 2, "curve_points": 2,
     },
     "default": {
         "seeds": (0, 1, 2), "size": 64, "n_identities": 48, "clips_per_identity": 4, "frames_per_clip": 32,
@@ -136,7 +141,13 @@ PROFILES = {
 class Row:
     """One row of the README table. method: which class trains it ("ssl_fer", "moco", "byol"; "none" = the
     untrained control; None = not implemented here); the flags are SSLFER's strategies; rerun=False rows are
-    shown as published only, for ``reason``."""
+    shown as published only, for ``reason``.
+
+    Ours (rows not in the paper, ``in_paper=False``): pool "compare" pretrains on ``cfg.compare_domain``;
+    swap "oracle" = FaceSwap by the renderer's exact answer (donor's identity and pose, the positive's expression),
+    "same_identity" = the donor is another clip of the same person (new scene, same identity);
+    fn_exclude_same_clip: MaskFN never picks the anchor's own clip; fn_oracle: MaskFN's descriptor is the
+    ground-truth expression instead of the mouth-eye descriptor."""
 
     row: str
     method: str | None
@@ -147,6 +158,18 @@ class Row:
     cutmix: bool = False
     rerun: bool = True
     reason: str = ""
+    in_paper: bool = True
+    pool: str = "main"                 # "main" (cfg.pretrain_domain) | "compare" (cfg.compare_domain)
+    swap: str = "estimated"            # "estimated" (landmark warp, the authors') | "oracle" | "same_identity"
+    fn_exclude_same_clip: bool = False
+    fn_oracle: bool = False
+
+    def __post_init__(self):
+        if self.pool not in ("main", "compare"):
+            raise ValueError(f"row {self.row!r}: pool must be 'main' or 'compare', got {self.pool!r}")
+        if self.swap not in ("estimated", "oracle", "same_identity"):
+            raise ValueError(f"row {self.row!r}: swap must be 'estimated', 'oracle' or 'same_identity', "
+                             f"got {self.swap!r}")
 
 
 ROWS = (
@@ -165,7 +188,27 @@ ROWS = (
     Row("TimeAug+HardNeg+FaceSwap+MaskFN", "ssl_fer", time_aug=True, hard_neg=True, face_swap=True, mask_fn=True),
 )
 #: A control that is not in the paper: the same encoder, randomly initialised and never trained.
-CONTROL_ROWS = (Row("Random init (control)", "none"),)
+CONTROL_ROWS = (Row("Random init (control)", "none", in_paper=False),)
+#: Not in the paper: the first rows again on the second pool (cfg.compare_domain, neutral-heavy "vox", where
+#: HardNeg's premise fails): a dose-response for HardNeg across pools.
+POOL_ROWS = (
+    Row("SimCLR · vox pool", "ssl_fer", in_paper=False, pool="compare"),
+    Row("TimeAug · vox pool", "ssl_fer", time_aug=True, in_paper=False, pool="compare"),
+    Row("TimeAug+HardNeg · vox pool", "ssl_fer", time_aug=True, hard_neg=True, in_paper=False, pool="compare"),
+)
+#: Not in the paper: each changes one mechanism of its paper row (the name says which), run at isolating_seeds.
+ISOLATING_ROWS = (
+    Row("TimeAug+HardNeg+FaceSwap · oracle swap", "ssl_fer", time_aug=True, hard_neg=True, face_swap=True,
+        in_paper=False, swap="oracle"),
+    Row("TimeAug+HardNeg+FaceSwap · same-person donor", "ssl_fer", time_aug=True, hard_neg=True, face_swap=True,
+        in_paper=False, swap="same_identity"),
+    Row("TimeAug+HardNeg+MaskFN · no same-clip picks", "ssl_fer", time_aug=True, hard_neg=True, mask_fn=True,
+        in_paper=False, fn_exclude_same_clip=True),
+    Row("TimeAug+HardNeg+MaskFN · oracle descriptor", "ssl_fer", time_aug=True, hard_neg=True, mask_fn=True,
+        in_paper=False, fn_oracle=True),
+)
+#: The learning curve's rows (evaluated at cfg.curve_points points of training, first seed).
+CURVE_ROWS = ("SimCLR", "TimeAug+HardNeg+FaceSwap+MaskFN", "Random init (control)")
 
 #: The paper's claims (README table and abstract) as comparisons of two rows. paper: the README's difference
 #: A − B (F1 and Acc in points, CCC as a fraction), one run each on AffectNet.
@@ -203,4 +246,11 @@ CLAIMS = (
                      "no implementation is part of this work"),
     Claim("the strategies also help on FER2013", None, None, None, paper="evaluated, no number in the README",
           untestable="the README gives no FER2013 number and follows another repository's evaluation"),
+)
+#: Ours: the first two claims again on the second pool (POOL_ROWS, run at ``seeds``), where HardNeg's premise
+#: fails: beside CLAIMS' pair on the main pool, a dose-response for HardNeg (and TimeAug) across pools.
+POOL_CLAIMS = (
+    Claim("TimeAug beats SimCLR on the vox pool", "TimeAug · vox pool", "SimCLR · vox pool", "F1", paper=0.3),
+    Claim("HardNeg helps TimeAug on the vox pool", "TimeAug+HardNeg · vox pool", "TimeAug · vox pool", "F1",
+          paper=0.3),
 )

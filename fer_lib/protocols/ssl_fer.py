@@ -4,6 +4,8 @@
     record = run_row(row, cfg, data, seed, run)        # pretrain (or load its checkpoint) + evaluate
     table = summarise(records, rows)                   # mean and std over seeds per row (numeric)
     checks = mechanism_checks(row, cfg, data)         # ground-truth checks, independent of training
+    premises = premise_table(data, cfg)               # each pool against the strategies' premises
+    curve = learning_curve(rows, cfg, data, seed, run, records)   # rows along training (snapshots)
 
 ``cfg.dataset="real"`` swaps the synthetic sets for VoxCeleb1, AffectNet and LFW (:mod:`.ssl_fer_data`,
 :mod:`.ssl_fer_real`). Every row trains the same backbone for the same number of optimizer steps on the same
@@ -43,10 +45,14 @@ from fer_lib.metrics.classification import confusion
 from fer_lib.metrics.mechanism import false_negative_precision, tuple_label_checks
 from fer_lib.models.resnet import ResNetBackbone
 from fer_lib.nn.momentum import budget_momentum
+from fer_lib.engine.checkpoint import load_checkpoint
 from fer_lib.protocols import ssl_fer_real as real
-from fer_lib.protocols.probes import FineTuneClassifier, ProbeResult, fine_tune, identity_leakage_probe, linear_probe, ridge_probe
+from fer_lib.protocols.ssl_fer_curve import CURVE_COLUMNS, curve_steps, snapshot_callback, snapshot_path
+from fer_lib.protocols.ssl_fer_premises import premise_table  # noqa: F401 (the chapter's premise table)
+from fer_lib.protocols.probes import (FineTuneClassifier, ProbeResult, fine_tune, identity_leakage_probe, linear_probe,
+                                     ridge_probe, scene_probe)
 from fer_lib.protocols.ssl_fer_data import (SSLFERData, batch_sampler, expression_sets, identity_frames,  # noqa: F401
-                                            load_data, map_frames, total_steps, tuple_dataset)
+                                            load_data, map_frames, pool_data, total_steps, tuple_dataset)
 from fer_lib.protocols.training_log import QUIET, TrainingLog
 from fer_lib.results import format_summary, summarise_seeds
 from fer_lib.runtime import code_digest
@@ -59,8 +65,9 @@ NOT_TRAINING = ("seeds", "eval_identities", "eval_clips_per_identity", "eval_fra
                 "mechanism_tuples", "swap_oracle_pairs", "tsne_points", "num_workers", "checkpoint_every",
                 "affectnet_train_csv", "affectnet_val_csv", "affectnet_images", "lfw_home", "lfw_min_faces")
 #: per-seed columns of the summary; those in PERCENT are shown x100 with one decimal, the others with three
-COLUMNS = ("F1", "Acc", "V-CCC", "V-RMSE", "A-CCC", "A-RMSE", "identity_probe_acc", "identity_1nn_acc")
-PERCENT = ("F1", "Acc", "identity_probe_acc", "identity_1nn_acc")
+COLUMNS = ("F1", "Acc", "V-CCC", "V-RMSE", "A-CCC", "A-RMSE", "identity_probe_acc", "identity_1nn_acc",
+           "scene_probe_acc")
+PERCENT = ("F1", "Acc", "identity_probe_acc", "identity_1nn_acc", "scene_probe_acc")
 
 
 def views(cfg) -> tuple[ViewConfig, ViewConfig]:
@@ -70,11 +77,15 @@ def views(cfg) -> tuple[ViewConfig, ViewConfig]:
 
 
 def strategies(row: Row, cfg) -> Strategies:
+    """The method's switches for a row. Synthetic data swap faces in the tuple collate (the data-loader workers,
+    :func:`~fer_lib.protocols.ssl_fer_data.tuple_dataset`), so the method's own FaceSwap stays off there; real
+    data keep it in the method (dlib landmarks per batch)."""
+    in_method = row.face_swap and cfg.dataset == "real"
     return Strategies(time_aug=row.time_aug, hard_neg=row.hard_neg,
-                      face_swap_p=cfg.face_swap_p if row.face_swap else 0.0, mask_fn=row.mask_fn,
+                      face_swap_p=cfg.face_swap_p if in_method else 0.0, mask_fn=row.mask_fn,
                       fn_weight=cfg.fn_weight, fn_threshold=None if cfg.fn_threshold < 0 else cfg.fn_threshold,
-                      fn_exclude_same_clip=cfg.fn_exclude_same_clip, cutmix_p=cfg.cutmix_p if row.cutmix else 0.0,
-                      landmark_mask_p=cfg.landmark_mask_p)
+                      fn_exclude_same_clip=cfg.fn_exclude_same_clip or row.fn_exclude_same_clip,
+                      cutmix_p=cfg.cutmix_p if row.cutmix else 0.0, landmark_mask_p=cfg.landmark_mask_p)
 
 
 def build_method(row: Row, cfg, seed: int, steps: int) -> nn.Module:
@@ -107,7 +118,7 @@ def checkpoint_dir(root: str | Path, row: Row, cfg, seed: int) -> Path:
 
 
 def pretrain(row: Row, cfg, data: SSLFERData, seed: int, device, checkpoint_root: str | Path | None = None,
-             log: TrainingLog = QUIET) -> tuple[nn.Module, FitResult | None]:
+             log: TrainingLog = QUIET, snapshots: bool = False) -> tuple[nn.Module, FitResult | None]:
     """Train the row's method for :func:`total_steps` steps with Adam (lr, wd); 'none' returns it untrained.
 
     With ``checkpoint_root`` the run checkpoints every ``cfg.checkpoint_every`` steps and at the end into
@@ -115,7 +126,8 @@ def pretrain(row: Row, cfg, data: SSLFERData, seed: int, device, checkpoint_root
     (by an earlier execution, or under torchrun by :mod:`fer_lib.protocols.ssl_fer_train`) is loaded, not
     retrained. Under torchrun each process takes 1/world of the step's images. Every step's items come from
     distinct clips (:func:`~fer_lib.protocols.ssl_fer_data.batch_sampler`). ``log``: the row's progress bar
-    and history file (:mod:`.training_log`).
+    and history file (:mod:`.training_log`). snapshots (with ``checkpoint_root``): also save the backbone at
+    the learning curve's steps (:mod:`.ssl_fer_curve`).
     """
     steps = total_steps(cfg, data)
     method = build_method(row, cfg, seed, steps)
@@ -129,11 +141,13 @@ def pretrain(row: Row, cfg, data: SSLFERData, seed: int, device, checkpoint_root
     params = [p for p in method.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     folder = None if checkpoint_root is None else checkpoint_dir(checkpoint_root, row, cfg, seed)
+    callbacks = [snapshot_callback(method.backbone, folder, curve_steps(cfg.curve_points, steps))] \
+        if snapshots and folder is not None else []
     result = log.fit(method, ds, optimizers=opt, batch_size=sampler.batch_size, sampler=sampler, max_steps=steps,
                      device=device, seed=seed, collate_fn=collate, num_workers=cfg.num_workers,
                      images_per_item=images_per_item(row), channels_last=torch.device(device).type == "cuda",
                      checkpoint_dir=folder, checkpoint_every=cfg.checkpoint_every if folder else 0,
-                     resume=folder is not None)
+                     resume=folder is not None, callbacks=callbacks)
     return method, result
 
 
@@ -197,15 +211,21 @@ def finetune_expression(backbone: nn.Module, cfg, train_set, test_set, class_cou
 
 def identity_scores(backbone: nn.Module, cfg, data: SSLFERData, seed: int, device) -> dict:
     """Identity leakage: synthetic, the identity set's people (clip-disjoint split, drawn from ``data_seed``: the
-    same frames on both sides for every training seed); real: LFW (NaN without ``lfw_home``)."""
+    same frames on both sides for every training seed), and the scene probe on the same frames (which of a
+    person's clips a frame is from: :func:`~fer_lib.protocols.probes.scene_probe`); real: LFW (NaN without
+    ``lfw_home``, no scene probe)."""
     if data.real:
         if not cfg.lfw_home:
             return dict.fromkeys(("identity_probe_acc", "identity_1nn_acc", "identity_chance"), float("nan"))
         return real.lfw_identity(lambda ds: embed_frames(backbone, cfg, ds, device, ())[0], cfg, seed)
-    id_x, ids = embed_frames(backbone, cfg, identity_frames(data.identities, cfg.identity_frame_step), device)
+    frames = identity_frames(data.identities, cfg.identity_frame_step)
+    id_x, ids = embed_frames(backbone, cfg, frames, device)
     leak = identity_leakage_probe(id_x, ids["identity"], groups=ids["clip"], seed=cfg.data_seed)
+    # scene: every other sampled frame of each clip is a test frame (the same clips on both sides)
+    scene, scene_chance = scene_probe(id_x, ids["identity"], ids["clip"],
+                                      (frames.index[:, 1] // cfg.identity_frame_step) % 2 == 1)
     return {"identity_probe_acc": leak.logistic_accuracy, "identity_1nn_acc": leak.nn1_accuracy,
-            "identity_chance": leak.chance}
+            "identity_chance": leak.chance, "scene_probe_acc": scene, "scene_chance": scene_chance}
 
 
 def mechanism_checks(row: Row, cfg, data: SSLFERData, seed: int = 0) -> dict:
@@ -214,6 +234,7 @@ def mechanism_checks(row: Row, cfg, data: SSLFERData, seed: int = 0) -> dict:
     if row.method not in ("ssl_fer",) or data.real:
         return {}
     ds, collate, per_step = tuple_dataset(row, cfg, data, seed)
+    data = pool_data(row, data)
     items = [ds[i] for i in range(min(len(ds), cfg.mechanism_tuples))]
     batch = collate(items)
     out = {}
@@ -226,27 +247,30 @@ def mechanism_checks(row: Row, cfg, data: SSLFERData, seed: int = 0) -> dict:
             out["hardneg_neg_differs_expr"] = checks["hardneg_differs"]
     if row.mask_fn:
         out.update(_maskfn_precision(row, cfg, batch, per_step, seed))
-    if row.face_swap:
+    if row.face_swap and row.swap != "oracle":   # the oracle row's swap is exact by construction
         out.update(_swap_oracle(cfg, data, batch))
     return out
 
 
 def _maskfn_precision(row: Row, cfg, batch: dict, per_step: int, seed: int) -> dict:
-    """MaskFN's choices in training-sized batches: same expression / same identity as the anchor vs chance."""
+    """MaskFN's choices in training-sized batches: same expression / same identity as the anchor vs chance, and
+    the share from the anchor's own clip (the hard negative turned back into a positive)."""
     method = build_method(row, cfg, seed, 1)
     roles = method.strategies.roles()
-    hits = {"expr": [], "id": []}
+    hits = {"expr": [], "id": [], "clip": []}
     for start in range(0, len(batch["clip"]) - per_step + 1, per_step):
         sub = {k: v[start:start + per_step] for k, v in batch.items()}
         masks, fn = method.contrast_masks(sub)
         base = masks.neg_mask | fn
-        expr = torch.cat([sub[f"{r}_expression"] for r in roles])
-        ident = sub["identity"].repeat(len(roles))
-        hits["expr"].append(false_negative_precision(fn, base, expr))
-        hits["id"].append(false_negative_precision(fn, base, ident))
+        hits["expr"].append(false_negative_precision(fn, base, torch.cat([sub[f"{r}_expression"] for r in roles])))
+        hits["id"].append(false_negative_precision(fn, base, sub["identity"].repeat(len(roles))))
+        hits["clip"].append(false_negative_precision(fn, base, sub["clip"].repeat(len(roles))))
     mean = lambda rows, key: float(np.mean([r[key] for r in rows]))   # noqa: E731
-    return {"maskfn_precision_expr": mean(hits["expr"], "precision"), "maskfn_chance_expr": mean(hits["expr"], "chance"),
-            "maskfn_same_identity": mean(hits["id"], "precision"), "maskfn_same_identity_chance": mean(hits["id"], "chance")}
+    return {"maskfn_precision_expr": mean(hits["expr"], "precision"),
+            "maskfn_chance_expr": mean(hits["expr"], "chance"),
+            "maskfn_same_identity": mean(hits["id"], "precision"),
+            "maskfn_same_identity_chance": mean(hits["id"], "chance"),
+            "maskfn_same_clip": mean(hits["clip"], "precision")}
 
 
 def _swap_oracle(cfg, data: SSLFERData, batch: dict) -> dict:
@@ -264,16 +288,17 @@ def _swap_oracle(cfg, data: SSLFERData, batch: dict) -> dict:
             "swap_landmark_nme": m["landmark_nme"]}
 
 
-def run_row(row: Row, cfg, data: SSLFERData, seed: int, run) -> dict:
+def run_row(row: Row, cfg, data: SSLFERData, seed: int, run, snapshots: bool = False) -> dict:
     """Pretrain ``row`` with ``seed`` (checkpointed under ``run.checkpoint_root()``: an interrupted row resumes and
     a row trained beforehand, e.g. by :mod:`.ssl_fer_train`, is loaded) and evaluate its frozen backbone.
 
     Returns the per-seed record: row, seed, :func:`evaluate`'s scores, images_per_s (None when loaded or
     untrained), swaps_skipped. The first seed's backbone and loss history are kept in ``data.encoders`` and
-    ``data.histories`` (for the maps and curves)."""
+    ``data.histories`` (for the maps and curves). snapshots: save the learning curve's snapshots
+    (:func:`learning_curve`)."""
     with run.stage(f"pretrain {row.row}"):
         method, result = pretrain(row, cfg, data, seed, run.torch_device, run.checkpoint_root(),
-                                  TrainingLog(run, row.row, seed))
+                                  TrainingLog(run, row.row, seed), snapshots=snapshots)
     with run.stage("evaluate"):
         scores = evaluate(method.backbone, cfg, data, seed, run.torch_device)
     if seed == cfg.seeds[0]:
@@ -282,14 +307,64 @@ def run_row(row: Row, cfg, data: SSLFERData, seed: int, run) -> dict:
             "swaps_skipped": getattr(method, "swaps_skipped", 0)}
 
 
+def learning_curve(rows: tuple[Row, ...], cfg, data: SSLFERData, seed: int, run, records: list[dict]) -> list[dict]:
+    """``rows`` evaluated along their training (seed ``seed``): step 0 is the untrained control's record (every
+    row starts from the same seeded initialisation), then each snapshot that :func:`run_row` saved with
+    ``snapshots=True``, then the row's own record at the end. A missing snapshot (a row trained earlier
+    without them) is left out. Returns [{"row", "step", "F1", "identity_probe_acc", "scene_probe_acc"}]."""
+    def record(name: str) -> dict:
+        found = [r for r in records if r["row"] == name and r["seed"] == seed]
+        if not found:
+            raise ValueError(f"learning curve: no record of row {name!r} at seed {seed}")
+        return found[0]
+
+    control = next(r.row for r in rows if r.method == "none")
+    total, out = total_steps(cfg, data), []
+    for row in rows:
+        points = [(0, record(control))]
+        if row.method != "none":
+            for step in curve_steps(cfg.curve_points, total):
+                path = snapshot_path(checkpoint_dir(run.checkpoint_root(), row, cfg, seed), step)
+                if path.exists():
+                    backbone = build_method(row, cfg, seed, total).backbone
+                    load_checkpoint(path, backbone)
+                    with run.stage("learning curve"):
+                        points.append((step, evaluate(backbone, cfg, data, seed, run.torch_device)))
+        points.append((total, record(row.row)))
+        out += [{"row": row.row, "step": step, **{c: rec.get(c) for c in CURVE_COLUMNS}} for step, rec in points]
+    return out
+
+
 def summarise(records: list[dict], rows: tuple[Row, ...]) -> list[dict]:
     """One numeric line per re-run row (in the records' order): row, seeds, and each of :data:`COLUMNS` as its
-    mean over seeds and ``<column>_std`` (fractions, as in the records); then the rows not re-run, their
-    numbers missing and their reason in ``note``. :func:`summary_view` renders it."""
-    summary = [{**r, "note": ""} for r in summarise_seeds(records, COLUMNS)]
+    mean over seeds and ``<column>_std`` (fractions, as in the records), ``note`` "not in paper" for the rows
+    of ``rows`` the paper does not have; then the rows not re-run, their numbers missing and their reason in
+    ``note``. :func:`summary_view` renders it."""
+    notes = {r.row: "" if r.in_paper else "not in paper" for r in rows}
+    summary = [{**r, "note": notes.get(r["row"], "")} for r in summarise_seeds(records, COLUMNS)]
     missing = dict.fromkeys([c for col in COLUMNS for c in (col, f"{col}_std")])
     return summary + [{"row": r.row, "seeds": 0, **missing, "note": f"not re-run: {r.reason}"}
                       for r in rows if not r.rerun]
+
+
+def isolating_table(records: list[dict], rows: tuple[Row, ...], seed: int) -> list[dict]:
+    """Each isolating row against the paper row it changes one thing of (its name before " · "), at one seed:
+    {"row", "base", and per column of ``CURVE_COLUMNS`` the row's value, the base's and the difference}."""
+    def value(name: str, col: str):
+        found = [r.get(col) for r in records if r["row"] == name and r["seed"] == seed]
+        if not found:
+            raise ValueError(f"isolating table: no record of row {name!r} at seed {seed}")
+        return found[0]
+
+    out = []
+    for row in rows:
+        base = row.row.split(" · ")[0]
+        line = {"row": row.row, "base": base}
+        for col in CURVE_COLUMNS:
+            a, b = value(row.row, col), value(base, col)
+            line |= {col: a, f"{col} (base)": b, f"{col} diff": None if a is None or b is None else a - b}
+        out.append(line)
+    return out
 
 
 def summary_view(summary: list[dict]) -> pd.DataFrame:

@@ -1,12 +1,16 @@
 """The SSL-FER chapter's data: the pretraining pool, the evaluation stills and a row's tuple dataset.
 
-Synthetic (default): the rendered "vox" pool with per-frame mouth-eye descriptors, and class-balanced stills of
-other people split by identity; ``cfg.dataset="real"``: VoxCeleb1 face tracks and AffectNet
-(:mod:`fer_lib.protocols.ssl_fer_real`).
+Synthetic (default): the rendered "talking" pool with per-frame mouth-eye descriptors (and a second pool,
+``cfg.compare_domain``, for the rows that pretrain on it), and class-balanced stills of other people split by
+identity; ``cfg.dataset="real"``: VoxCeleb1 face tracks and AffectNet (:mod:`fer_lib.protocols.ssl_fer_real`).
+FaceSwap runs in the tuple collate (the data-loader workers): the landmark warp, or the renderer's exact answer
+for the oracle row.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,12 +20,13 @@ from torch.utils.data import Subset
 from fer_lib.data.datasets import FrameDataset
 from fer_lib.data.samplers import GroupBatchSampler
 from fer_lib.data.formats.voxceleb import VoxFrames, VoxTupleDataset, clip_identities, read_vox_index
-from fer_lib.data.synth import SynthConfig, load_synth
+from fer_lib.data.synth import SynthConfig, load_synth, swap_frame
 from fer_lib.data.tuple_collate import TupleCollate
 from fer_lib.data.tuples import TimeTupleDataset
 from fer_lib.experiments.ssl_fer import Row
 from fer_lib.faces.crops import mouth_eye_crops
 from fer_lib.faces.descriptor import describe
+from fer_lib.faces.swap import swap_faces
 from fer_lib.protocols import ssl_fer_real as real
 
 
@@ -32,6 +37,8 @@ class SSLFERData:
     descriptors: np.ndarray | None  # float32 [n_clips, T, D] mouth-eye descriptors | real: None (per batch)
     real: bool = False
     identities: object = None  # SynthVideos of the identity-leakage set (other people, fixed seed) | real: None
+    compare: object = None     # SynthVideos of the second pool (cfg.compare_domain) | None
+    compare_descriptors: np.ndarray | None = None   # float32 [n_clips, T, D] of the second pool
     encoders: dict = field(default_factory=dict)    # row -> the first seed's pretrained backbone (run_row)
     histories: dict = field(default_factory=dict)   # row -> the first seed's training history (run_row)
 
@@ -71,15 +78,39 @@ def load_data(cfg) -> SSLFERData:
     if cfg.dataset != "synthetic":
         raise ValueError(f"dataset must be 'synthetic' or 'real', got {cfg.dataset!r}")
     pre, ev = synthetic_sets(cfg)
-    return SSLFERData(pre, ev, frame_descriptors(pre, cfg.descriptor_crop, cfg.eye_margin * cfg.size / 224),
-                      identities=identity_set(cfg))
+    margin = cfg.eye_margin * cfg.size / 224
+    compare = compare_pool(cfg)
+    return SSLFERData(pre, ev, frame_descriptors(pre, cfg.descriptor_crop, margin), identities=identity_set(cfg),
+                      compare=compare, compare_descriptors=None if compare is None else
+                      frame_descriptors(compare, cfg.descriptor_crop, margin))
+
+
+def pool_config(cfg, domain: str) -> SynthConfig:
+    """A pretraining pool of ``domain`` with the config's sizes (both pools: the same people count and seed)."""
+    return SynthConfig(domain=domain, n_identities=cfg.n_identities, clips_per_identity=cfg.clips_per_identity,
+                       frames_per_clip=cfg.frames_per_clip, size=cfg.size, seed=cfg.data_seed)
+
+
+def compare_pool(cfg):
+    """The second pretraining pool (``cfg.compare_domain``), or None when it is empty or the main one."""
+    if not cfg.compare_domain or cfg.compare_domain == cfg.pretrain_domain:
+        return None
+    return load_synth(pool_config(cfg, cfg.compare_domain))
+
+
+def pool_data(row: Row, data: SSLFERData) -> SSLFERData:
+    """The data a row pretrains on: ``data`` itself, or with the second pool as the pretraining pool."""
+    if row.pool == "main":
+        return data
+    if data.compare is None:
+        raise ValueError(f"row {row.row!r} pretrains on the second pool, but none was loaded (compare_domain "
+                         "is empty or equals pretrain_domain, or the data are real)")
+    return dataclasses.replace(data, pretrain=data.compare, descriptors=data.compare_descriptors)
 
 
 def synthetic_sets(cfg):
     """The rendered pretraining pool and the evaluation stills (a data seed of their own, one apart)."""
-    pre = load_synth(SynthConfig(domain=cfg.pretrain_domain, n_identities=cfg.n_identities,
-                                 clips_per_identity=cfg.clips_per_identity, frames_per_clip=cfg.frames_per_clip,
-                                 size=cfg.size, seed=cfg.data_seed))
+    pre = load_synth(pool_config(cfg, cfg.pretrain_domain))
     ev = load_synth(SynthConfig(domain=cfg.eval_domain, n_identities=cfg.eval_identities,
                                 clips_per_identity=cfg.eval_clips_per_identity,
                                 frames_per_clip=cfg.eval_frames_per_clip, size=cfg.size, seed=cfg.data_seed + 1,
@@ -101,7 +132,8 @@ MAP_PEOPLE = 16
 
 
 def total_steps(cfg, data: SSLFERData) -> int:
-    """``cfg.epochs`` paper epochs: one 4-image tuple per training clip per epoch, views_per_step/4 tuples per step."""
+    """``cfg.epochs`` paper epochs: one 4-image tuple per training clip per epoch, views_per_step/4 tuples per step
+    (the second pool has the same number of clips)."""
     n_train = len(data.pretrain) if data.real else len(data.pretrain.clips("train"))
     return max(1, cfg.epochs * n_train // max(1, cfg.views_per_step // 4))
 
@@ -113,7 +145,8 @@ def items_per_step(row: Row, cfg) -> int:
 
 
 def tuple_dataset(row: Row, cfg, data: SSLFERData, seed: int):
-    """(dataset, collate_fn, batch size in dataset items) of a row."""
+    """(dataset, collate_fn, batch size in dataset items) of a row (on its pool: :func:`pool_data`)."""
+    data = pool_data(row, data)
     single = row.method in ("byol", "moco")
     gap = cfg.hard_negative_gap if row.hard_neg else None
     if data.real:
@@ -124,9 +157,35 @@ def tuple_dataset(row: Row, cfg, data: SSLFERData, seed: int):
     ds = TimeTupleDataset(data.pretrain, "train", offsets=cfg.time_offsets, weights=cfg.offset_weights,
                           hard_negative_gap=gap, per_clip=2 if gap is None else 1, seed=seed,
                           fixed_tuples=cfg.fixed_tuples)
-    collate = TupleCollate(data.pretrain, data.pretrain.clips("train"), data.descriptors, seed=seed,
-                           donor_other_identity=cfg.donor_other_identity)
+    donors = "same_identity" if row.swap == "same_identity" else (
+        "other_identity" if cfg.donor_other_identity else "any")
+    swap = functools.partial(oracle_swap if row.swap == "oracle" else estimated_swap, feather=cfg.swap_feather)
+    descriptors = oracle_descriptors(data.pretrain, seed) if row.fn_oracle else data.descriptors
+    collate = TupleCollate(data.pretrain, data.pretrain.clips("train"), descriptors, seed=seed, donors=donors,
+                           swap=swap if row.face_swap else None, swap_p=cfg.face_swap_p if row.face_swap else 0.0)
     return ds, collate, items_per_step(row, cfg)
+
+
+def estimated_swap(videos, clip: int, t: int, image: np.ndarray, landmarks: np.ndarray, donor_clip: int,
+                   donor_t: int, donor: np.ndarray, donor_landmarks: np.ndarray, feather: int = 0):
+    """The authors' FaceSwap (landmark warp, :func:`~fer_lib.faces.swap.swap_faces`): (image, landmarks)."""
+    result = swap_faces(image, donor, landmarks, donor_landmarks, feather=feather)
+    return result.image, result.source_landmarks
+
+
+def oracle_swap(videos, clip: int, t: int, image: np.ndarray, landmarks: np.ndarray, donor_clip: int,
+                donor_t: int, donor: np.ndarray, donor_landmarks: np.ndarray, feather: int = 0):
+    """The renderer's exact swap (the donor's identity, pose and scene; the frame's expression): an upper bound
+    for FaceSwap (:func:`~fer_lib.data.synth.swap_frame`); feather is unused (no seam to hide)."""
+    return swap_frame(videos, clip, t, donor_clip, donor_t)
+
+
+def oracle_descriptors(videos, seed: int) -> np.ndarray:
+    """MaskFN's oracle descriptor: the frame's ground-truth expression, one-hot, plus Gaussian noise of 0.01
+    (seeded) that breaks ties at random; unit length. float32 [n_clips, T, K]."""
+    onehot = np.eye(len(videos.classes), dtype=np.float32)[np.asarray(videos.expression)]
+    noisy = onehot + 0.01 * np.random.default_rng(seed).standard_normal(onehot.shape).astype(np.float32)
+    return noisy / np.linalg.norm(noisy, axis=-1, keepdims=True)
 
 
 def clip_groups(ds) -> np.ndarray:

@@ -52,3 +52,46 @@ def test_collate_errors():
     collate = TupleCollate(v, donor_clips=np.array([0, 1]))
     with pytest.raises(ValueError, match="another identity"):
         collate(items(v, [(0, [1, 3])]))
+
+
+def test_donor_modes():
+    v = fake_videos(n=8, per_identity=4)                     # people 0 (clips 0-3) and 1 (clips 4-7)
+    rows = [(c, [1, 3]) for c in range(8)] + [(c, [5, 2]) for c in range(8)]
+    same = TupleCollate(v, np.arange(8), donors="same_identity", seed=1)(items(v, rows))
+    clip, donor = same["clip"].numpy(), same["donor_clip"].numpy()
+    assert (v.identity[donor] == v.identity[clip]).all() and (donor != clip).all()
+    anyone = TupleCollate(v, np.arange(8), donors="any", seed=1)(items(v, rows * 4))
+    assert (v.identity[anyone["donor_clip"].numpy()] == v.identity[anyone["clip"].numpy()]).any()
+    with pytest.raises(ValueError, match="donors must be one of"):
+        TupleCollate(v, np.arange(8), donors="nobody")
+    with pytest.raises(ValueError, match="no other clip of clip 0's identity"):
+        TupleCollate(v, np.array([0, 4]), donors="same_identity")(items(v, [(0, [1, 3])]))
+
+
+def test_swap_in_the_collate_replaces_positives_with_the_swap_functions_output():
+    v = fake_videos()
+    calls = []
+
+    def fake_swap(videos, c, t, image, marks, dc, dt, donor, donor_marks):
+        calls.append((c, t, dc, dt))
+        np.testing.assert_array_equal(image, videos.frames[c, t])
+        np.testing.assert_array_equal(donor, videos.frames[dc, dt])
+        return np.full_like(image, 7), donor_marks + 1.0
+
+    rows = [(c % 6, [1, 3, 8, 6]) for c in range(40)]
+    with pytest.raises(ValueError, match="needs a swap function"):
+        TupleCollate(v, np.arange(6), swap_p=0.5)
+    batch = TupleCollate(v, np.arange(6), seed=2, swap=fake_swap, swap_p=0.5)(items(v, rows))
+    swapped = batch["swapped"].numpy()                                    # [B, 2]: positive, neg-positive
+    assert swapped.shape == (40, 2) and 0.25 < swapped.mean() < 0.75 and len(calls) == swapped.sum()
+    for b, (c, ts) in enumerate(rows):
+        dc, dt = int(batch["donor_clip"][b]), int(batch["donor_t"][b])
+        for j, (k, role) in enumerate(((1, "positive"), (3, "neg_positive"))):
+            if swapped[b, j]:
+                assert (batch[role][b] == 7).all()
+                np.testing.assert_allclose(batch[f"{role}_landmarks"][b].numpy(), v.landmarks[dc, dt] + 1.0)
+            else:
+                assert torch.equal(batch[role][b], torch.from_numpy(v.frames[c, ts[k]].transpose(2, 0, 1).copy()))
+        assert torch.equal(batch["anchor"][b], torch.from_numpy(v.frames[c, ts[0]].transpose(2, 0, 1).copy()))
+    again = TupleCollate(v, np.arange(6), seed=2, swap=fake_swap, swap_p=0.5)(items(v, rows))
+    assert torch.equal(again["swapped"], batch["swapped"])             # drawn from (seed, clip, t): resumable

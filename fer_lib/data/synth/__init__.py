@@ -5,7 +5,8 @@
 >>> videos.frames.shape   # uint8 [n_clips, T, H, W, 3]
 
 Files, one concept each: identity.py (traits), expression.py (AU prototypes, V/A anchors, states incl.
-"other"), dynamics.py (episodes, pose drift, blinks, gaze), landmarks.py (68-point rig + pose),
+"other"), dynamics.py (episodes, pose drift, blinks, gaze), speech.py (talking: mouth, brow flashes, pauses),
+landmarks.py (68-point rig + pose),
 render.py (drawing), domains.py (presets), config.py (SynthConfig + seeded draws), cache.py
 (render once, memory-mapped cache), oracle.py (face-swap oracle).
 """
