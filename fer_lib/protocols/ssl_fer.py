@@ -35,7 +35,7 @@ from fer_lib.data.synth import swap_frame
 from fer_lib.engine import distributed as ddp
 from fer_lib.engine.features import embed
 from fer_lib.engine.trainer import FitResult
-from fer_lib.experiments.ssl_fer import Row
+from fer_lib.experiments.ssl_fer import CURVE_ROWS, Row
 from fer_lib.faces.swap import swap_faces
 from fer_lib.faces.swap_oracle import mean_errors, swap_errors
 from fer_lib.methods.byol import BYOL
@@ -288,14 +288,15 @@ def _swap_oracle(cfg, data: SSLFERData, batch: dict) -> dict:
             "swap_landmark_nme": m["landmark_nme"]}
 
 
-def run_row(row: Row, cfg, data: SSLFERData, seed: int, run, snapshots: bool = False) -> dict:
+def run_row(row: Row, cfg, data: SSLFERData, seed: int, run) -> dict:
     """Pretrain ``row`` with ``seed`` (checkpointed under ``run.checkpoint_root()``: an interrupted row resumes and
     a row trained beforehand, e.g. by :mod:`.ssl_fer_train`, is loaded) and evaluate its frozen backbone.
 
     Returns the per-seed record: row, seed, :func:`evaluate`'s scores, images_per_s (None when loaded or
     untrained), swaps_skipped. The first seed's backbone and loss history are kept in ``data.encoders`` and
-    ``data.histories`` (for the maps and curves). snapshots: save the learning curve's snapshots
-    (:func:`learning_curve`)."""
+    ``data.histories`` (for the maps and curves). The rows of ``CURVE_ROWS`` also save the learning curve's
+    snapshots on the first seed (:func:`learning_curve`)."""
+    snapshots = row.row in CURVE_ROWS and seed == cfg.seeds[0]
     with run.stage(f"pretrain {row.row}"):
         method, result = pretrain(row, cfg, data, seed, run.torch_device, run.checkpoint_root(),
                                   TrainingLog(run, row.row, seed), snapshots=snapshots)
