@@ -140,9 +140,10 @@ def check_parameters(chapters: list[str], profile: str, params: dict, book_dir: 
     """Every problem with the ``-p`` values, found before any kernel starts (empty list: all fine).
 
     Reserved names, keys that no selected chapter declares or configures (with close matches), and
-    config values that the chapter's ``Config`` rejects (type and range, see :mod:`fer_lib.config`).
+    config values that the chapter's ``Config`` rejects (type and range, see :mod:`fer_lib.config`), and
+    every real-data path the resolved config needs that is unset or absent (:func:`fer_lib.config.missing_data`).
     """
-    from fer_lib.config import chapter_config, unknown_key_message
+    from fer_lib.config import chapter_config, data_message, missing_data, unknown_key_message
 
     problems = [f"-p {key} is reserved: {how}" for key, how in RESERVED.items() if key in params]
     params = {k: v for k, v in params.items() if k not in RESERVED}
@@ -160,11 +161,15 @@ def check_parameters(chapters: list[str], profile: str, params: dict, book_dir: 
         problems += notebook_parameter_problems(notebook, chapter, params)
         if config_keys(chapter) is None:
             continue
-        overrides = chapter_parameters(notebook, chapter, profile, params).get("overrides")
+        injected = chapter_parameters(notebook, chapter, profile, params)
         try:
-            chapter_config(chapter, profile, overrides)
+            cfg = chapter_config(chapter, profile, injected.get("overrides"))
         except (KeyError, ValueError) as err:
             problems.append(f"{chapter}: {err.args[0]}")
+            continue
+        missing = missing_data(chapter, cfg, injected)   # a path may be a notebook parameter (it wins)
+        if missing:
+            problems.append(data_message(chapter, cfg.dataset, missing))
     return problems
 
 

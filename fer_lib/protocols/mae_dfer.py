@@ -13,10 +13,8 @@ combined head): the synthetic :class:`fer_lib.data.datasets.ClipDataset` or the 
 
 from __future__ import annotations
 
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,9 +22,6 @@ import torch
 from torch.utils.data import DataLoader
 
 from fer_lib.data.datasets import ClipDataset
-from fer_lib.data.formats import dfew
-from fer_lib.data.formats.frame_folder import FrameFolderClips
-from fer_lib.data.formats.voxceleb2 import VideoListClips
 from fer_lib.data.synth import SynthConfig, load_synth
 from fer_lib.engine.optim import TOKEN_NAMES, layer_decay_groups, param_groups, warmup_cosine
 from fer_lib.engine.trainer import steps_per_epoch
@@ -63,30 +58,21 @@ class MaeDferData:
 
 def load_data(cfg, dfew_root: str | None = None, dfew_fold: int = 1, voxceleb2_list: str | None = None) -> MaeDferData:
     """The synthetic DFEW-like labelled set and VoxCeleb-like pool (training windows of ``cfg.frames``, whole test
-    clips); ``dfew_root`` replaces the labelled sets with that DFEW fold (``cfg.dataset`` must say "DFEW"), and
-    ``voxceleb2_list`` (``<mp4 path> 0`` lines) the pretraining pool."""
+    clips); ``cfg.dataset`` "DFEW" / "FERV39k" / "MAFW" reads VoxCeleb2 and that benchmark instead
+    (:mod:`.mae_dfer_real`; ``dfew_root``, ``dfew_fold``, ``voxceleb2_list``: the same paths as notebook parameters)."""
+    if cfg.dataset != "synthetic" or dfew_root is not None:
+        from fer_lib.protocols import mae_dfer_real
+        return mae_dfer_real.load_data(mae_dfer_real.with_notebook_paths(cfg, dfew_root, dfew_fold, voxceleb2_list),
+                                       MaeDferData)
     labelled = load_synth(SynthConfig(domain="dfew", n_identities=cfg.n_identities, clips_per_identity=cfg.clips_per_identity,
                                       frames_per_clip=cfg.clip_frames, size=cfg.image_size, seed=0))
     pool = load_synth(SynthConfig(domain="vox", n_identities=cfg.pre_identities, clips_per_identity=cfg.pre_clips_per_identity,
                                   frames_per_clip=cfg.clip_frames, size=cfg.image_size, seed=0))
     if len(labelled.classes) != cfg.num_classes:
         raise ValueError(f"num_classes={cfg.num_classes} but the dfew domain has {len(labelled.classes)} classes")
-    data = MaeDferData(ClipDataset(pool, "all", num_frames=cfg.frames, stride=cfg.stride),
+    return MaeDferData(ClipDataset(pool, "all", num_frames=cfg.frames, stride=cfg.stride),
                        ClipDataset(labelled, "train", num_frames=cfg.frames, stride=cfg.stride, window_step=cfg.frames),
                        ClipDataset(labelled, "test", num_frames=cfg.clip_frames, stride=1), labelled)
-    if dfew_root is not None:
-        if cfg.dataset != "DFEW":
-            raise ValueError("dfew_root is set: pass overrides={'dataset': 'DFEW'} so every table names its data")
-        files = dfew.write_fold(dfew_root, dfew_fold, Path(tempfile.mkdtemp(prefix="dfew_")))
-        data.train_set = FrameFolderClips(files["train"], dfew.CLASSES, num_frames=cfg.frames, stride=cfg.stride,
-                                          size=cfg.image_size, seed=0)
-        data.test_set = FrameFolderClips(files["test"], dfew.CLASSES, num_frames=cfg.clip_frames, stride=1,
-                                         size=cfg.image_size)
-        data.labelled = None
-    if voxceleb2_list is not None:
-        data.pretrain_set = VideoListClips(voxceleb2_list, num_frames=cfg.frames, stride=cfg.stride,
-                                           size=cfg.image_size, seed=0)
-    return data
 
 
 def encoder_kwargs(cfg, name: str, drop_path: float = 0.0) -> dict:
