@@ -21,7 +21,7 @@ def test_config_lists_every_key_with_type_value_default_and_comment(capsys):
 def test_field_comments_are_read_from_the_source():
     comments = catalogue.field_comments(mae_dfer.Config)
     assert comments["pre_epochs"] == "of a 100-epoch cosine in the code; the released checkpoint is epoch 49"
-    assert comments["dataset"] == ""
+    assert comments["seeds"] == ""
 
 
 def test_list_names_chapters_profiles_and_times(capsys, monkeypatch):

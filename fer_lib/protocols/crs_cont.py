@@ -148,6 +148,8 @@ def run_row(row: Row, cfg, data: CrsContData, seed: int, run) -> dict:
 def cells(records: list[dict]) -> pd.DataFrame:
     """Every (row, seed, target) cell; "score" = accuracy, or the mean of valence and arousal CCC for V/A."""
     frame = pd.DataFrame([c for r in records for c in r["cells"]])
+    if "valence_ccc" not in frame:   # no V/A target (the real datasets' evaluations)
+        return frame.assign(score=frame["accuracy"])
     frame["score"] = frame["accuracy"].where(frame["accuracy"].notna(), (frame["valence_ccc"] + frame["arousal_ccc"]) / 2)
     return frame
 
