@@ -126,13 +126,28 @@ def affwild2(root: Path, frames: int = 8) -> dict:
 
 
 def affectnet(root: Path, n: int = 8) -> dict:
-    """AffectNet as SSL-FER's CSV: ``image_id,labels_aro,labels_val,labels_exp`` (8 classes), images/<id>.jpg."""
-    lines = ["image_id,labels_aro,labels_val,labels_exp\n"]
-    for i in range(n):
-        image(root / "images" / f"{i}.jpg")
-        lines.append(f"{i},{0.1 * (i % 5):.1f},{-0.1 * (i % 4):.1f},{i % 8}\n")
-    (root / "train.csv").write_text("".join(lines))
-    return {"affectnet_train_csv": str(root / "train.csv"), "affectnet_images": str(root / "images")}
+    """AffectNet as SSL-FER's CSVs: ``image_id,labels_aro,labels_val,labels_exp`` (8 classes), images/<id>.jpg."""
+    out = {"affectnet_images": str(root / "images")}
+    for split in ("train", "val"):
+        lines = ["image_id,labels_aro,labels_val,labels_exp\n"]
+        for i in range(n):
+            image(root / "images" / f"{split}{i}.jpg")
+            lines.append(f"{split}{i},{0.1 * (i % 5):.1f},{-0.1 * (i % 4):.1f},{i % 8}\n")
+        (root / f"{split}.csv").write_text("".join(lines))
+        out[f"affectnet_{split}_csv"] = str(root / f"{split}.csv")
+    return out
+
+
+def voxceleb1(root: Path, people: int = 3, frames: int = 24, size: int = 112) -> dict:
+    """VoxCeleb1 face tracks ``<id>/<video>/<clip>/*.jpg`` and the authors' index ``idx,faces/wav/<path>,0,n-1,n``."""
+    lines = []
+    for n in range(people):
+        clip = f"id1000{n}/video{n}/00001"
+        for t in range(1, frames + 1):
+            image(root / "vox" / clip / f"{t}.jpg", size=size)
+        lines.append(f"{n},faces/wav/{clip},0,{frames - 1},{frames}\n")
+    (root / "vox1_frames.txt").write_text("".join(lines))
+    return {"vox_index": str(root / "vox1_frames.txt"), "vox_root": str(root / "vox")}
 
 
 def expw(root: Path, n: int = 6) -> dict:

@@ -24,7 +24,8 @@ from fer_lib.engine import trainer as engine_trainer
 from fer_lib.experiments import abaw6 as abaw6_exp
 from fer_lib.experiments import crs_cont as crs_exp
 from fer_lib.experiments import mae_dfer as mae_exp
-from fer_lib.protocols import abaw6, crs_cont, mae_dfer, probes, training_log
+from fer_lib.experiments import ssl_fer as ssl_exp
+from fer_lib.protocols import abaw6, crs_cont, mae_dfer, probes, ssl_fer, training_log
 from fer_lib.results import start_run
 
 STEPS = 2
@@ -36,6 +37,7 @@ def fits(monkeypatch, tmp_path):
     """Every training fit stops after STEPS steps on the CPU; records steps, final loss and moved weights."""
     monkeypatch.setenv("FER_RESULTS_DIR", str(tmp_path / "results"))
     monkeypatch.setenv("FER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("FER_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
     calls, real_fit = [], engine_trainer.fit
 
     def spy(method, dataset, *, optimizers, **kw):
@@ -108,6 +110,20 @@ def test_abaw6_full_on_affwild2_affectnet_expw_ms1m_files(tmp_path, fits):
     record = abaw6.run_row(rows["ssl_temporal_vote"], cfg, data, 0, run)
     assert_trained(fits, ["TeacherStudent", "TemporalClassifier"])
     assert 0 <= record["f1"] <= 100 and record["pseudo_labels"]["pl_acc"]
+
+
+def test_ssl_fer_full_on_voxceleb1_and_affectnet_files(tmp_path, fits):
+    paths = fx.voxceleb1(tmp_path / "VoxCeleb1") | fx.affectnet(tmp_path / "AffectNet")
+    run = start_run("ssl_fer", "full", "cpu", paths | dict(views_per_step=8, probe_epochs=1))
+    cfg = run.cfg
+    assert (cfg.dataset, cfg.depth, cfg.view_size, cfg.proj_hidden) == ("real", 50, 112, 2048)
+    data = ssl_fer.load_data(cfg)
+    assert data.real and len(data.pretrain) == 3
+    full = {r.row: r for r in ssl_exp.ROWS}["TimeAug+HardNeg+FaceSwap+MaskFN"]
+    record = ssl_fer.run_row(full, cfg, data, 0, run)
+    assert [c["method"] for c in fits] == ["SSLFER", "LinearProbe"]   # the probe: 8 items, one warm-up step
+    assert_trained(fits[:1], ["SSLFER"])
+    assert 0 <= record["F1"] <= 1 and record["swaps_skipped"] >= 0   # noise frames: dlib finds no face
 
 
 @pytest.mark.parametrize("chapter,keys", [
