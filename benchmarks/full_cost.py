@@ -117,7 +117,8 @@ def crs_cont(device) -> list[tuple[Step, float, int, str]]:
     [step] = measure("pretrain (two views)", 2, lambda: crs.pretrain(method, items, batch_size=2, device=device,
                                                                     log=training_log.QUIET), device)
     mix = SIZES["RAF-DB train"] + SIZES["AffectNet train (8 classes)"]
-    return [(step, cfg.epochs * mix, 1, "RAF-DB + AffectNet, epochs")]
+    runs = len(ROWS) + len(cfg.sweep_weights)   # the chapter's rows and its weight sweep, each pretrained
+    return [(step, cfg.epochs * mix, runs, "RAF-DB + AffectNet, epochs")]
 
 
 def abaw6(device) -> list[tuple[Step, float, int, str]]:

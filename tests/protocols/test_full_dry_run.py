@@ -29,7 +29,6 @@ from fer_lib.protocols import abaw6, crs_cont, mae_dfer, probes, ssl_fer, traini
 from fer_lib.results import start_run
 
 STEPS = 2
-pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
@@ -64,6 +63,7 @@ def assert_trained(calls: list[dict], methods: list[str]) -> None:
         assert c["moved"] > 0 and c["finite"], c
 
 
+@pytest.mark.slow
 def test_mae_dfer_full_on_dfew_and_voxceleb2_files(tmp_path, fits):
     paths = fx.dfew(tmp_path / "DFEW") | fx.voxceleb2(tmp_path / "VoxCeleb2")
     run = start_run("mae_dfer", "full", "cpu", paths | dict(frames=4, clip_frames=4, pre_batch=2, ft_batch=2))
@@ -78,6 +78,7 @@ def test_mae_dfer_full_on_dfew_and_voxceleb2_files(tmp_path, fits):
     assert 0 <= record["uar"] <= 100 and 0 <= record["war"] <= 100
 
 
+@pytest.mark.slow
 def test_crs_cont_full_on_rafdb_affectnet_ferplus_files(tmp_path, fits):
     paths = fx.rafdb(tmp_path / "RAF-DB") | fx.affectnet_coarse(tmp_path / "AffectNet") | fx.ferplus(tmp_path)
     run = start_run("crs_cont", "full", "cpu", paths | dict(batch_size=4, probe_epochs=1, probe_batch_size=4))
@@ -96,6 +97,7 @@ def test_crs_cont_full_on_rafdb_affectnet_ferplus_files(tmp_path, fits):
     assert all(0 <= table[0][t.name] <= 1 for t in data.targets)
 
 
+@pytest.mark.slow
 def test_abaw6_full_on_affwild2_affectnet_expw_ms1m_files(tmp_path, fits):
     paths = (fx.affwild2(tmp_path / "Aff-Wild2") | fx.affectnet(tmp_path / "AffectNet") | fx.expw(tmp_path / "ExpW")
              | fx.ms1m(tmp_path / "MS1MV2"))
@@ -112,6 +114,7 @@ def test_abaw6_full_on_affwild2_affectnet_expw_ms1m_files(tmp_path, fits):
     assert 0 <= record["f1"] <= 100 and record["pseudo_labels"]["pl_acc"]
 
 
+@pytest.mark.slow
 def test_ssl_fer_full_on_voxceleb1_and_affectnet_files(tmp_path, fits):
     paths = fx.voxceleb1(tmp_path / "VoxCeleb1") | fx.affectnet(tmp_path / "AffectNet")
     run = start_run("ssl_fer", "full", "cpu", paths | dict(views_per_step=8, probe_epochs=1))
