@@ -47,15 +47,13 @@ from pathlib import Path
 
 from fer_lib.book import ChapterFiles, config_keys, find_book, notebook_chapters
 from fer_lib.config import PROFILE_NAMES, parse_value
+from fer_lib.parameters import RESERVED, chapter_parameters, check_parameters, to_notebook
 from fer_lib.results import (PROGRESS_VARIABLE, PUBLISHED_VARIABLE, RUN_NAME_VARIABLE, atomic_write_json, atomic_write_text, cache_root,
                              checkpoints_root, results_path, results_root, run_name)
 from fer_lib.runtime import REPO_ROOT, code_digest, git_commit
 
 KERNEL = "fer-book"
 LIB_DIR = REPO_ROOT / "fer_lib"
-#: Names the runner owns: a ``-p`` value for them would contradict the command line (``-p profile full``
-#: with ``--profile smoke`` ran ``full`` and filed it under ``smoke``).
-RESERVED = {"profile": "use --profile"}
 #: Pages that read the other chapters' results (the claims ledger): they run after every other chapter, and
 #: their cache key also covers the run's results files, so a re-run chapter re-runs them.
 RUN_LAST = ("claims",)
@@ -70,37 +68,6 @@ class Outcome:
     partial: Path | None = None  # a failed run's partly executed notebook
 
 
-def declared_parameters(notebook) -> set[str]:
-    """The names a notebook's ``parameters`` cell assigns."""
-    import papermill
-
-    return set(papermill.inspect_notebook(notebook).keys()) if notebook else set()
-
-
-def notebook_parameter_problems(notebook, chapter: str, params: dict) -> list[str]:
-    """``-p`` values whose type differs from the default in the chapter's ``parameters`` cell
-    (``-p dfew_fold abc`` where the cell says ``dfew_fold = 1``); a ``None`` default accepts anything."""
-    import ast
-
-    import papermill
-
-    problems = []
-    for name, info in papermill.inspect_notebook(notebook).items():
-        if name not in params or name in RESERVED or name == "overrides":
-            continue
-        try:
-            default = ast.literal_eval(info["default"])
-        except (ValueError, SyntaxError):
-            continue
-        value, kind = params[name], type(default)
-        fits = (default is None or isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-                or kind is float and isinstance(value, int) and not isinstance(value, bool))
-        if not fits:
-            problems.append(f"{chapter}: notebook parameter {name!r}: got {value!r}; "
-                            f"must be of type {kind.__name__} like its default {info['default']}")
-    return problems
-
-
 def execution_order(chapters: list[str]) -> list[str]:
     """``chapters`` with the ``RUN_LAST`` pages moved to the end (otherwise in the given order)."""
     return sorted(chapters, key=lambda c: c in RUN_LAST)
@@ -113,70 +80,6 @@ def results_digest(run: str) -> str:
         if path.name != "claims.json":
             digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
-
-
-def chapter_parameters(notebook, chapter: str, profile: str, params: dict) -> dict:
-    """Split ``params`` into the notebook's own parameters and config ``overrides`` for this chapter."""
-    reserved = sorted(set(params) & set(RESERVED))
-    if reserved:
-        raise ValueError(f"parameter(s) {reserved} are reserved for the runner: {RESERVED}")
-    declared = declared_parameters(notebook)
-    keys = config_keys(chapter) or set()
-    injected: dict = {"profile": profile}
-    overrides = dict(params.get("overrides") or {})
-    for key, value in params.items():
-        if key == "overrides":
-            continue
-        if key in declared:
-            injected[key] = value
-        elif key in keys:
-            overrides[key] = value
-    if overrides:
-        injected["overrides"] = overrides
-    return injected
-
-
-def check_parameters(chapters: list[str], profile: str, params: dict, book_dir: Path) -> list[str]:
-    """Every problem with the ``-p`` values, found before any kernel starts (empty list: all fine).
-
-    Reserved names, keys that no selected chapter declares or configures (with close matches), and
-    config values that the chapter's ``Config`` rejects (type and range, see :mod:`fer_lib.config`), and
-    every real-data path the resolved config needs that is unset or absent (:func:`fer_lib.config.missing_data`).
-    """
-    from fer_lib.config import chapter_config, data_message, missing_data, unknown_key_message
-
-    problems = [f"-p {key} is reserved: {how}" for key, how in RESERVED.items() if key in params]
-    params = {k: v for k, v in params.items() if k not in RESERVED}
-    known: set[str] = {"overrides"}
-    for chapter in chapters:
-        known |= declared_parameters(to_notebook(book_dir / f"{chapter}.md")) | (config_keys(chapter) or set())
-    problems += [unknown_key_message(key, sorted(known - set(RESERVED)), f"-p for {', '.join(chapters)}",
-                                     what="parameter") for key in sorted(set(params) - known)]
-    if "overrides" in params and not isinstance(params["overrides"], dict):
-        problems.append(f"-p overrides must be a JSON object such as '{{\"epochs\": 3}}', got {params['overrides']!r}")
-    if problems:
-        return problems
-    for chapter in chapters:
-        notebook = to_notebook(book_dir / f"{chapter}.md")
-        problems += notebook_parameter_problems(notebook, chapter, params)
-        if config_keys(chapter) is None:
-            continue
-        injected = chapter_parameters(notebook, chapter, profile, params)
-        try:
-            cfg = chapter_config(chapter, profile, injected.get("overrides"))
-        except (KeyError, ValueError) as err:
-            problems.append(f"{chapter}: {err.args[0]}")
-            continue
-        missing = missing_data(chapter, cfg, injected)   # a path may be a notebook parameter (it wins)
-        if missing:
-            problems.append(data_message(chapter, cfg.dataset, missing))
-    return problems
-
-
-def to_notebook(text_file: Path):
-    import jupytext
-
-    return jupytext.read(text_file)
 
 
 def cache_key(text_file: Path, injected: dict, lib_dir: Path = LIB_DIR) -> str:

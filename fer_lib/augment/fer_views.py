@@ -6,23 +6,23 @@ ColorJitter(0.4, 0.4, 0.4, 0.1) with p=.8 -> Grayscale(3 channels) with p=.2 -> 
 
 torchvision's transforms draw one set of parameters per call, i.e. per image inside a Dataset; here every
 parameter is drawn per sample from a seeded ``torch.Generator`` (on the CPU, then moved) and applied to the
-whole batch at once on its device. The crop uses ``torchvision.ops.roi_align`` (bilinear, one sample per
-output pixel), the colour ops the same blends and HSV maths as ``torchvision.transforms.v2.functional``
-(tested equal per image). Unlike a fixed order, the four jitter ops run in a random order per sample,
+whole batch at once on its device. Crop boxes and the crop-resize-flip are the book's one sampler and
+crop (:func:`fer_lib.augment.views.resized_crop_boxes`, :func:`~fer_lib.augment.views.crop_resize_flip`),
+the colour ops the same blends and HSV maths as ``torchvision.transforms.v2.functional`` (tested equal per
+image). Unlike a fixed order, the four jitter ops run in a random order per sample,
 as torchvision's ColorJitter does per call.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 import torchvision.transforms.v2.functional as TF
 from torch import Tensor
-from torchvision.ops import roi_align
 
 from fer_lib.augment.color import IMAGENET_MEAN, IMAGENET_STD, color_jitter
+from fer_lib.augment.views import crop_resize_flip, resized_crop_boxes
 
 
 @dataclass(frozen=True)
@@ -39,50 +39,6 @@ class FerViewConfig:
     normalize: bool = True
 
 
-def random_resized_boxes(batch: int, height: int, width: int, scale: tuple[float, float],
-                         ratio: tuple[float, float], generator: torch.Generator, attempts: int = 10) -> Tensor:
-    """Per-sample crop boxes, torchvision's RandomResizedCrop.get_params vectorised -> float [B, 4] (x0, y0, x1, y1).
-
-    For each sample, up to ``attempts`` (area, log-uniform aspect) draws; the first that fits is used;
-    if none fits, the central crop clamped to ``ratio`` (torchvision's fallback).
-    """
-    area = height * width
-    target = area * torch.empty(batch, attempts).uniform_(*scale, generator=generator)            # [B, A]
-    log_r = torch.empty(batch, attempts).uniform_(math.log(ratio[0]), math.log(ratio[1]), generator=generator)
-    aspect = torch.exp(log_r)
-    w = torch.round(torch.sqrt(target * aspect))
-    h = torch.round(torch.sqrt(target / aspect))
-    fits = (w > 0) & (h > 0) & (w <= width) & (h <= height)                                      # [B, A]
-    first = torch.where(fits.any(1), fits.float().argmax(1), torch.full((batch,), -1))          # [B]
-    u = torch.rand(batch, attempts, 2, generator=generator)
-    pick = first.clamp(min=0)[:, None]
-    w, h = w.gather(1, pick)[:, 0], h.gather(1, pick)[:, 0]                                       # [B]
-    x0 = torch.floor(u[:, :, 0].gather(1, pick)[:, 0] * (width - w + 1))
-    y0 = torch.floor(u[:, :, 1].gather(1, pick)[:, 0] * (height - h + 1))
-    # fallback: whole image cropped to the allowed aspect range, centred
-    in_ratio = width / height
-    fw, fh = (float(width), float(height))
-    if in_ratio < ratio[0]:
-        fh = float(round(width / ratio[0]))
-    elif in_ratio > ratio[1]:
-        fw = float(round(height * ratio[1]))
-    fallback = first < 0
-    w, h = torch.where(fallback, fw, w), torch.where(fallback, fh, h)
-    x0 = torch.where(fallback, float((width - fw) // 2), x0)
-    y0 = torch.where(fallback, float((height - fh) // 2), y0)
-    return torch.stack([x0, y0, x0 + w, y0 + h], dim=1)
-
-
-def crop_resize(images: Tensor, boxes: Tensor, size: int) -> Tensor:
-    """Crop each image to its box and resize to ``size`` x ``size`` (bilinear).
-
-    images: float [B, C, H, W]; boxes: [B, 4] (x0, y0, x1, y1) in pixel-edge coordinates. Returns [B, C, S, S].
-    """
-    rois = torch.cat([torch.arange(len(boxes), dtype=boxes.dtype)[:, None], boxes], dim=1)       # [B, 5]
-    rois = rois.to(device=images.device, dtype=images.dtype)
-    return roi_align(images, rois, output_size=(size, size), spatial_scale=1.0, sampling_ratio=1, aligned=True)
-
-
 def fer_view(images: Tensor, cfg: FerViewConfig, generator: torch.Generator) -> Tensor:
     """One augmented view of a batch.
 
@@ -94,10 +50,9 @@ def fer_view(images: Tensor, cfg: FerViewConfig, generator: torch.Generator) -> 
         raise ValueError(f"fer_view expects uint8 [B, 3, H, W] images, got {images.dtype} {tuple(images.shape)}")
     b, _, h, w = images.shape
     x = images.float() / 255.0
-    boxes = random_resized_boxes(b, h, w, cfg.scale, cfg.ratio, generator)
-    x = crop_resize(x, boxes, cfg.size)                                                           # [B, 3, S, S]
-    flip = (torch.rand(b, generator=generator) < cfg.flip_p).to(x.device)
-    x = torch.where(flip[:, None, None, None], x.flip(-1), x)
+    boxes = resized_crop_boxes(b, h, w, cfg.scale, cfg.ratio, generator)
+    flip = torch.rand(b, generator=generator) < cfg.flip_p
+    x = crop_resize_flip(x, boxes, cfg.size, flip)                                                # [B, 3, S, S]
     bri, con, sat, hue = cfg.jitter
     lo = torch.tensor([1 - bri, 1 - con, 1 - sat, -hue]).clamp(min=torch.tensor([0.0, 0.0, 0.0, -0.5]))
     hi = torch.tensor([1 + bri, 1 + con, 1 + sat, hue])

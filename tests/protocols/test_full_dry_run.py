@@ -19,6 +19,7 @@ import torch
 
 import real_fixtures as fx
 from fer_lib import runner
+from fer_lib.parameters import check_parameters
 from fer_lib.config import chapter_config, missing_data, require_data
 from fer_lib.engine import trainer as engine_trainer
 from fer_lib.experiments import abaw6 as abaw6_exp
@@ -152,11 +153,11 @@ def test_full_without_paths_names_every_key_in_one_error(chapter, keys, tmp_path
 
 def test_runner_refuses_full_without_paths_before_any_kernel(tmp_path):
     book_dir = runner.find_book()
-    problems = runner.check_parameters(["abaw6"], "full", {"aw2_frames": str(tmp_path / "nope")}, book_dir)
+    problems = check_parameters(["abaw6"], "full", {"aw2_frames": str(tmp_path / "nope")}, book_dir)
     assert len(problems) == 1 and "aw2_frames=" in problems[0] and "no such folder" in problems[0]
     assert "ms1m_rec is not set" in problems[0]
-    assert runner.check_parameters(["abaw6"], "full", {"dataset": "synthetic"}, book_dir) == []
+    assert check_parameters(["abaw6"], "full", {"dataset": "synthetic"}, book_dir) == []
     # a path given as the chapter's notebook parameter counts (MAE-DFER's dfew_root)
     fx.dfew(tmp_path / "DFEW")
-    problems = runner.check_parameters(["mae_dfer"], "full", {"dfew_root": str(tmp_path / "DFEW")}, book_dir)
+    problems = check_parameters(["mae_dfer"], "full", {"dfew_root": str(tmp_path / "DFEW")}, book_dir)
     assert len(problems) == 1 and "dfew_root" not in problems[0] and "voxceleb2_list is not set" in problems[0]

@@ -8,6 +8,7 @@ from fer_lib.config import resolve
 from fer_lib.experiments import ssl_fer as E
 from fer_lib.protocols import ssl_fer as P
 from fer_lib.protocols import ssl_fer_data as D
+from fer_lib.protocols import training_log
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +70,7 @@ def test_every_rows_pretraining_batches_hold_distinct_clips(setup, monkeypatch):
     def spy(method, ds, *, sampler=None, batch_size, collate_fn=None, **kw):
         seen[type(method).__name__, len(ds)] = (ds, sampler, batch_size)
 
-    monkeypatch.setattr(P, "fit", spy)
+    monkeypatch.setattr(training_log, "fit", spy)
     n_train = len(data.pretrain.clips("train"))
     for row in (r for r in E.ROWS if r.rerun):
         seen.clear()
