@@ -78,3 +78,31 @@ def with_notebook_paths(cfg, dfew_root: str | None, dfew_fold: int, voxceleb2_li
     if voxceleb2_list is not None:
         changes["voxceleb2_list"] = str(voxceleb2_list)
     return dataclasses.replace(cfg, **changes)
+
+
+def fold_summary(results: list[dict]) -> list[dict]:
+    """The paper's per-fold and mean table from the results of one run per fold (:func:`fer_lib.results.load_results`).
+
+    results: payloads of the same benchmark (``config["dataset"]``), each with ``config["fold"]`` and the
+    chapter's ``per_seed`` table (records with ``row``, ``uar``, ``war`` in %). Returns one record per row:
+    ``UAR fold k`` / ``WAR fold k`` (mean over that fold's seeds) and ``UAR`` / ``WAR``, the mean over folds.
+    """
+    datasets = {r["config"]["dataset"] for r in results}
+    if len(datasets) != 1:
+        raise ValueError(f"fold_summary: runs of several datasets {sorted(datasets)}")
+    folds = [r["config"]["fold"] for r in results]
+    if len(set(folds)) != len(folds):
+        raise ValueError(f"fold_summary: a fold appears twice in {folds}")
+    rows: dict[str, dict] = {}
+    for fold, payload in sorted(zip(folds, results), key=lambda p: p[0]):
+        for name in dict.fromkeys(rec["row"] for rec in payload["tables"]["per_seed"]):
+            mine = [rec for rec in payload["tables"]["per_seed"] if rec["row"] == name]
+            for metric in ("uar", "war"):
+                rows.setdefault(name, {"row": name})[f"{metric.upper()} fold {fold}"] = (
+                    sum(rec[metric] for rec in mine) / len(mine))
+    for record in rows.values():
+        for metric in ("UAR", "WAR"):
+            values = [record[f"{metric} fold {f}"] for f in sorted(folds) if f"{metric} fold {f}" in record]
+            record[metric] = sum(values) / len(values)
+            record[f"{metric} folds"] = len(values)
+    return list(rows.values())
