@@ -192,7 +192,8 @@ def missing_data(chapter: str, cfg, extra: dict[str, Any] | None = None) -> list
     """Every real-data path ``cfg`` needs that is unset or absent on disk (empty: all present).
 
     The chapter's ``REAL_PATHS`` (in ``fer_lib.experiments.<chapter>``) maps a ``cfg.dataset`` value to
-    ``{config key: "file" | "folder"}``; a dataset value it does not name (``"synthetic"``) needs nothing.
+    ``{config key: "file" | "folder"}`` (``"file?"``, ``"folder?"``: optional, checked when set); a dataset
+    value it does not name (``"synthetic"``) needs nothing.
     ``extra``: values that reach the chapter as notebook parameters rather than config keys (they win).
     """
     needs = getattr(load_experiment(chapter), "REAL_PATHS", {}).get(getattr(cfg, "dataset", None), {})
@@ -201,8 +202,11 @@ def missing_data(chapter: str, cfg, extra: dict[str, Any] | None = None) -> list
     for key, kind in needs.items():
         value = values.get(key)
         if not value:
-            problems.append(f"{key} is not set")
-        elif kind == "folder" and not Path(value).is_dir():
+            if not kind.endswith("?"):
+                problems.append(f"{key} is not set")
+            continue
+        kind = kind.rstrip("?")
+        if kind == "folder" and not Path(value).is_dir():
             problems.append(f"{key}={value}: no such folder")
         elif kind == "file" and not Path(value).is_file():
             problems.append(f"{key}={value}: no such file")

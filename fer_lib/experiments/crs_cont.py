@@ -74,6 +74,9 @@ class Config:
     affectnet_val_csv: str = ""
     affectnet_images: str = ""            # Manually_Annotated_Images
     ferplus_h5: str = ""                  # the authors' FERPlus HDF5 (Training / PrivateTest)
+    user_target_train: str = ""           # optional: your own target, `<image path> <label>` lines (labels 0..K-1)
+    user_target_test: str = ""
+    user_target_name: str = "user target"  # its table column
 
 
 PROFILES = {
@@ -95,7 +98,7 @@ PROFILES = {
 #: per real dataset: the config keys holding its paths (checked before any work starts, fer_lib.config.missing_data)
 REAL_PATHS = {"real": {"rafdb_train_list": "file", "rafdb_test_list": "file", "rafdb_images": "folder",
                        "affectnet_train_csv": "file", "affectnet_val_csv": "file", "affectnet_images": "folder",
-                       "ferplus_h5": "file"}}
+                       "ferplus_h5": "file", "user_target_train": "file?", "user_target_test": "file?"}}
 DATA_LABELS = {"real": "RAF-DB + AffectNet -> RAF-DB, AffectNet, FERPlus"}
 
 @dataclass(frozen=True)

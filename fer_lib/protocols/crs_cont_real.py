@@ -1,5 +1,6 @@
 """CRS-CONT on the real datasets: pretraining on RAF-DB + AffectNet ("Mix") with coarse labels only, frozen
-linear evaluation on RAF-DB, AffectNet (7 classes, the authors' imbalanced sampler) and FERPlus.
+linear evaluation on RAF-DB, AffectNet (7 classes, the authors' imbalanced sampler), FERPlus and any target the
+user names as ``<image path> <label>`` lists (``user_target_train``, ``user_target_test``).
 
 Selected by ``cfg.dataset="real"`` with the paths in the chapter's config; every path is checked first
 (:func:`fer_lib.config.require_data`, one error listing all that are missing). Files in the formats of
@@ -15,13 +16,18 @@ rows see one label space; the pretraining sees only the coarse group unless a ro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from torch.utils.data import ConcatDataset
+import numpy as np
+import torch
+from torch.utils.data import ConcatDataset, Dataset
 
 from fer_lib.config import require_data
 from fer_lib.data.coarse import CoarseLabelled
 from fer_lib.data.formats.affectnet_coarse import affectnet_coarse_dataset
 from fer_lib.data.formats.ferplus import FerPlusDataset
+from fer_lib.data.formats.frame_folder import read_path_label_lines
+from fer_lib.data.formats.image_list import read_image
 from fer_lib.data.formats.rafdb import rafdb_dataset
 from fer_lib.data.labels import AFFECTNET_8, RAFDB_7
 from fer_lib.data.paired import Relabelled
@@ -46,6 +52,39 @@ REAL_TARGETS = (
 NOT_EXPRESSIONS = (8, 9, 10)
 
 
+class LabelledImages(Dataset):
+    """A user's ``<image path> <label>`` list (paths relative to the list's folder, labels 0..K-1) ->
+    dict(image uint8 [3, S, S], expression); a missing or corrupt image is an error naming its line."""
+
+    def __init__(self, list_path: str | Path, size: int):
+        rows = read_path_label_lines(list_path, "image path")
+        base = Path(list_path).parent
+        self.where = [w for w, _, _ in rows]
+        self.paths = [Path(p) if Path(p).is_absolute() else base / p for _, p, _ in rows]
+        self.labels, self.size = np.array([label for _, _, label in rows], dtype=np.int64), size
+        if self.labels.min() < 0:
+            raise ValueError(f"{self.where[int(self.labels.argmin())]}: negative label")
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, i: int) -> dict:
+        image = read_image(self.paths[i], size=self.size, source=self.where[i])
+        return {"image": torch.from_numpy(image).permute(2, 0, 1).contiguous(), "expression": int(self.labels[i])}
+
+
+def user_target(cfg) -> tuple[dict, tuple]:
+    """The target the user names (``user_target_train`` / ``user_target_test`` lists): its sets and target."""
+    if not cfg.user_target_train:
+        return {}, ()
+    if not cfg.user_target_test:
+        raise ValueError("user_target_train is set but user_target_test is not: a target needs both lists")
+    sets = {"user/train": LabelledImages(cfg.user_target_train, cfg.image_size),
+            "user/test": LabelledImages(cfg.user_target_test, cfg.image_size)}
+    classes = int(max(s.labels.max() for s in sets.values())) + 1
+    return sets, (RealTarget(cfg.user_target_name, "user/train", "user/test", "expression", classes),)
+
+
 def eval_sets(cfg) -> dict:
     """"<dataset>/<split>" -> dataset of dict(image uint8 [3, S, S], expression, coarse, ...), S = cfg.image_size."""
     size = cfg.image_size
@@ -67,7 +106,9 @@ def pretrain_sets(cfg, sets: dict) -> dict:
 
 
 def load_data(cfg, data_cls):
-    """``data_cls`` (:class:`fer_lib.protocols.crs_cont.CrsContData`) of the real sets and :data:`REAL_TARGETS`."""
+    """``data_cls`` (:class:`fer_lib.protocols.crs_cont.CrsContData`) of the real sets and :data:`REAL_TARGETS`,
+    plus the user's target when ``user_target_train`` is set."""
     require_data("crs_cont", cfg)
     sets = eval_sets(cfg)
-    return data_cls(sets, pretrain_sets(cfg, sets), targets=REAL_TARGETS)
+    mine, target = user_target(cfg)
+    return data_cls(sets | mine, pretrain_sets(cfg, sets), targets=REAL_TARGETS + target)

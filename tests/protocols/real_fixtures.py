@@ -179,3 +179,15 @@ def ms1m(root: Path, n: int = 6) -> dict:
     (root / "train.rec").write_bytes(rec)
     (root / "train.idx").write_text("\n".join(idx) + "\n")
     return {"ms1m_rec": str(root / "train.rec")}
+
+
+def image_lists(root: Path, n: int = 6) -> dict:
+    """A user's own target: ``<image path> <label>`` lists (paths relative to the list), labels 0..2."""
+    out = {}
+    for split in ("train", "test"):
+        lines = [f"images/{split}_{i}.png {i % 3}\n" for i in range(n)]
+        for i in range(n):
+            image(root / "images" / f"{split}_{i}.png")
+        (root / f"{split}.txt").write_text("".join(lines))
+        out[f"user_target_{split}"] = str(root / f"{split}.txt")
+    return out

@@ -87,8 +87,10 @@ def test_mae_dfer_full_on_dfew_and_voxceleb2_files(tmp_path, fits):
 
 @pytest.mark.slow
 def test_crs_cont_full_on_rafdb_affectnet_ferplus_files(tmp_path, fits):
-    paths = fx.rafdb(tmp_path / "RAF-DB") | fx.affectnet_coarse(tmp_path / "AffectNet") | fx.ferplus(tmp_path)
-    run = start_run("crs_cont", "full", "cpu", paths | dict(batch_size=4, probe_epochs=1, probe_batch_size=4))
+    paths = (fx.rafdb(tmp_path / "RAF-DB") | fx.affectnet_coarse(tmp_path / "AffectNet") | fx.ferplus(tmp_path)
+             | fx.image_lists(tmp_path / "mine"))
+    run = start_run("crs_cont", "full", "cpu", paths | dict(batch_size=4, probe_epochs=1, probe_batch_size=4,
+                                                            user_target_name="my lab set"))
     cfg = run.cfg
     assert (cfg.dataset, cfg.depth, cfg.image_size, cfg.optimizer) == ("real", 18, 224, "sgd")
     data = crs_cont.load_data(cfg)
@@ -100,7 +102,9 @@ def test_crs_cont_full_on_rafdb_affectnet_ferplus_files(tmp_path, fits):
     records = [crs_cont.run_row(rows[name], cfg, data, 0, run) for name in ("crs_cont", "supervised_ce")]
     assert_trained([c for c in fits if c["method"] != "LinearProbe"], ["CrsCont", "SupervisedEncoder"])
     table = crs_cont.summarise(records, crs_exp.ROWS)
-    assert [t.name for t in data.targets] == ["RAF-DB 7", "AffectNet 7", "AffectNet coarse 4", "FERPlus 8"]
+    assert [t.name for t in data.targets] == ["RAF-DB 7", "AffectNet 7", "AffectNet coarse 4", "FERPlus 8",
+                                              "my lab set"]
+    assert data.targets[-1].num_classes == 3 and data.targets[1].imbalanced
     assert all(0 <= table[0][t.name] <= 1 for t in data.targets)
 
 
@@ -138,7 +142,7 @@ def test_ssl_fer_full_on_voxceleb1_and_affectnet_files(tmp_path, fits):
 
 @pytest.mark.parametrize("chapter,keys", [
     ("mae_dfer", ["dfew_root", "voxceleb2_list"]),
-    ("crs_cont", list(crs_exp.REAL_PATHS["real"])),
+    ("crs_cont", [k for k, kind in crs_exp.REAL_PATHS["real"].items() if not kind.endswith("?")]),
     ("abaw6", list(abaw6_exp.REAL_PATHS["real"])),
     ("ssl_fer", ["vox_index", "vox_root", "affectnet_train_csv", "affectnet_val_csv", "affectnet_images"]),
 ])
