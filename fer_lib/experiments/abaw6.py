@@ -2,8 +2,9 @@
 
 Defaults are the paper's values where it gives them (ResNet-50 teacher and student, 224 px, batch 32,
 lr 1e-2 teacher / 1e-3 student with cosine annealing, 100k steps, 8,000 labelled images per class);
-the rest (marked "not given") are choices of this book. The data are the embedded synthetic analogues,
-sized so that the ``full`` profile (paper model and schedule) fits one GPU's disk and memory.
+the rest (marked "not given") are choices of this book. ``smoke`` and ``default`` train on the embedded
+synthetic analogues; ``full`` reads Aff-Wild2, AffectNet, ExpW and MS1MV2 (``dataset="real"`` and the
+paths at the end of Config; ``-p dataset synthetic`` runs the analogues at the paper's model size).
 """
 
 from __future__ import annotations
