@@ -28,7 +28,7 @@ def test_list_names_chapters_profiles_and_times(capsys, monkeypatch):
     monkeypatch.setattr(catalogue, "last_minutes", lambda *args: None)  # as on a fresh clone: the README's estimates
     assert runner.main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "  smoke    every cell runs in seconds" in out and "  full     the papers' model sizes" in out
+    assert "  smoke    every cell runs in seconds" in out and "  full     the paper's experiment on its real" in out
     assert re.search(r"^  ssl_fer +0\.5 / 20\.4 +SSL-FER: self-supervised", out, re.M), out
 
 
