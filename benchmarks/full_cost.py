@@ -2,7 +2,7 @@
 training step at the paper's model size, times the paper's schedule on the real datasets.
 
     python benchmarks/full_cost.py [--chapters mae_dfer crs_cont abaw6 ssl_fer] [--device cpu]
-                                   [--gpu-tflops 300] [--gpu-gb 80]
+                                   [--gpu-tflops 300]
 
 For every training stage of a chapter, one optimiser step runs through the chapter's own protocol code
 (the engine's fit capped at one step) on random inputs of the paper's size, at a small batch, under
@@ -22,9 +22,9 @@ throughput on this device is printed beside each stage (items/s of the capped st
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import time
+from typing import NamedTuple
 from unittest import mock
 
 import numpy as np
@@ -41,8 +41,7 @@ SIZES = {"VoxCeleb2 dev clips": 1_092_009, "DFEW fold train clips": 9_358,   # 1
          "RAF-DB train": 12_271, "AffectNet train (8 classes)": 287_651, "VoxCeleb1 clips": 153_516}
 
 
-@dataclasses.dataclass
-class Step:
+class Step(NamedTuple):
     """One measured optimiser step: FLOPs and saved bytes per dataset item, seconds per item on the device."""
 
     stage: str
