@@ -4,6 +4,7 @@
     fer-book html   [--profile default | --run NAME]
     fer-book list                                   chapters, profiles, estimated CPU time
     fer-book config CHAPTER [--profile default]     every config key: type, value, paper default, comment
+    fer-book predict VIDEO_OR_FOLDER --out DIR      per-frame expressions (CSV + timeline), fer_lib.predict.cli
 
 The book is found from the working directory (the nearest folder with ``_toc.yml`` and ``book/``);
 results, checkpoints and caches land in that project (:mod:`fer_lib.results`).
@@ -304,7 +305,12 @@ def main(argv: list[str] | None = None) -> int:
     config = sub.add_parser("config", help="a chapter's config keys: type, value under a profile, default, comment")
     config.add_argument("chapter")
     config.add_argument("--profile", default="default", choices=PROFILE_NAMES)
+    from fer_lib.predict import cli as predict_cli
+
+    predict_cli.add_arguments(sub.add_parser("predict", help="detect, align and classify every frame of videos"))
     args = parser.parse_args(argv)
+    if args.command == "predict":
+        return predict_cli.run(args)
 
     try:
         book_dir = getattr(args, "book_dir", None) or find_book()

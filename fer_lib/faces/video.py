@@ -9,12 +9,15 @@ frame index, faces found, the box). Frames with no face are not written and fram
 are handled by ``multi_face`` ("best": keep the most confident face, "skip": write nothing); both kinds are
 listed, by source frame index, in the clip's ``report.json``: nothing is dropped or kept silently.
 
-``<out>/frames.csv`` is the index: one row per finished clip, ``clip_id,folder,n_frames`` (the role of
-SSL-FER's ``vox1_frames.txt``; ``folder`` relative to ``<out>``). A clip is written to
+``<out>/frames.csv`` is the index: one row per finished clip, ``clip_id,folder,n_frames`` (``folder`` relative
+to ``<out>``). ``--vox-index`` adds ``<out>/vox1_frames.txt`` (SSL-FER's pretraining index) and ``--labels
+CSV`` (columns ``clip_id,label``) ``<out>/annotation.txt`` (MAE-DFER's ``<frame_dir> <label>``): the loaders in
+:mod:`fer_lib.data.formats` read both as they are (:mod:`fer_lib.faces.exports`). A clip is written to
 ``<clip_id>.partial`` and renamed when complete, and its ``report.json`` is the completion mark: a
 re-run skips finished clips (and refuses ones finished with other settings unless ``force``).
 
-CLI: ``python -m fer_lib.faces.video SRC [SRC ...] --out DIR [--size 112] [--processes 2] ...``
+CLI: ``python -m fer_lib.faces.video SRC [SRC ...] --out DIR [--size 112] [--processes 2] [--vox-index]
+[--labels labels.csv --classes dfew7] ...``
 """
 
 from __future__ import annotations
@@ -35,8 +38,10 @@ import cv2
 import numpy as np
 
 from fer_lib.data.images import CorruptImageError, list_frames, read_rgb
+from fer_lib.data.labels import CLASS_ORDERS, class_order
 from fer_lib.data.text import read_csv_dicts
 from fer_lib.data.videos import VideoDecode, VideoReadError
+from fer_lib.faces import exports
 from fer_lib.faces.align import align_face
 from fer_lib.faces.detect import detect
 from fer_lib.faces.landmarks import predict
@@ -213,6 +218,13 @@ def _work(job: tuple) -> dict:
         return {"clip_id": clip_id, "source": str(source), "error": str(err)}
 
 
+def finished_reports(out_root: str | Path) -> list[dict]:
+    """The ``report.json`` of every finished clip under ``out_root``, sorted by clip id."""
+    reports = Path(out_root).glob(f"*/{REPORT_NAME}")
+    return sorted((json.loads(p.read_text()) for p in reports if not p.parent.name.endswith(".partial")),
+                  key=lambda r: r["clip_id"])
+
+
 def write_index(out_root: str | Path) -> Path:
     """Rebuild ``<out_root>/frames.csv`` (clip_id,folder,n_frames) from the finished clips' reports.
 
@@ -221,9 +233,7 @@ def write_index(out_root: str | Path) -> Path:
     skipped corrupt frame counts, and why a video decoded short).
     """
     out_root = Path(out_root)
-    reports = sorted(out_root.glob(f"*/{REPORT_NAME}"))
-    rows = sorted((json.loads(p.read_text()) for p in reports if not p.parent.name.endswith(".partial")),
-                  key=lambda r: r["clip_id"])
+    rows = finished_reports(out_root)
     with open(out_root / "report.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["clip_id", "source", "decoded_frames", "considered_frames", "n_frames",
@@ -293,12 +303,42 @@ def preprocess(sources, out_root: str | Path, settings: Settings = Settings(), p
     return reports
 
 
+def check_labels(labels: dict[str, int], clip_ids: list[str], out_root: str | Path) -> None:
+    """Before any work: every source and finished clip in ``out_root`` needs a label, every label such a clip."""
+    known = set(clip_ids) | {r["clip_id"] for r in finished_reports(out_root)}
+    unlabelled, unknown = sorted(known - set(labels)), sorted(set(labels) - known)
+    if unlabelled or unknown:
+        raise ValueError("the labels do not match the clips, nothing was processed: " + "; ".join(p for p in (
+            f"no label for {unlabelled[:10]}" if unlabelled else "",
+            f"labels for clips that are neither sources nor finished in {out_root}: {unknown[:10]}" if unknown else "")
+            if p))
+
+
+def export(out_root: str | Path, vox_index: bool, labels: dict[str, int] | None) -> list[str]:
+    """Write the requested loader files (:mod:`fer_lib.faces.exports`) for every finished clip; return what to
+    print."""
+    clips = [{"clip_id": r["clip_id"], "n_frames": r["n_frames"]} for r in finished_reports(out_root)]
+    lines = []
+    if vox_index:
+        lines.append(f"VoxCeleb index: {exports.write_vox_index(clips, out_root)}")
+    if labels is not None:
+        path, empty = exports.write_annotation(clips, labels, out_root)
+        lines.append(f"annotation: {path}" + (f" (left out, no aligned frame: {empty})" if empty else ""))
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fer_lib.faces.video", description=__doc__.splitlines()[0])
     parser.add_argument("sources", nargs="+", help="video files or folders of frames; clip id = file stem / folder name")
     parser.add_argument("--out", required=True, help="output folder (aligned frames per clip + frames.csv)")
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--force", action="store_true", help="redo clips that are already finished")
+    parser.add_argument("--vox-index", action="store_true",
+                        help=f"also write <out>/{exports.VOX_INDEX_NAME} (SSL-FER's pretraining index)")
+    parser.add_argument("--labels", help=f"CSV with columns clip_id,label: also write <out>/{exports.ANNOTATION_NAME} "
+                                         "(<frame_dir> <label>, as DFEW/MAE-DFER)")
+    parser.add_argument("--classes", default="dfew7", choices=sorted(CLASS_ORDERS),
+                        help="class order of the labels (names or 0-based indices into it)")
     for field in dataclasses.fields(Settings):
         kind = int if field.name in ("size", "frame_step", "max_frames", "upsample", "jpeg_quality") else float
         if field.type in (bool, "bool"):
@@ -310,14 +350,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Settings)})
     try:
+        labels = None
+        if args.labels:
+            labels = exports.read_labels(args.labels, class_order(args.classes))
+            check_labels(labels, _clip_ids([Path(s) for s in args.sources]), args.out)
         reports = preprocess(args.sources, args.out, settings, args.processes, args.force)
-    except (VideoReadError, ValueError) as err:
+        written = export(args.out, args.vox_index, labels)
+    except (VideoReadError, ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     for r in sorted(reports, key=lambda r: r["clip_id"]):
         print(f"{r['clip_id']}: {r['n_frames']} aligned of {r['considered_frames']} considered "
               f"({r['decoded_frames']} decoded); no face: {len(r['no_face_frames'])}, several faces: "
               f"{len(r['multi_face_frames'])} ({r['multi_face_policy']}){' [skipped: done]' if r.get('skipped') else ''}")
+    for line in written:
+        print(line)
     return 0
 
 

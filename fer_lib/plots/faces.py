@@ -1,4 +1,5 @@
-"""Figures for the faces chapter: image grids with boxes/landmarks, and expression probabilities over time."""
+"""Figures for the faces chapter: image grids with boxes/landmarks, expression probabilities over time, and the
+timeline of a per-frame prediction table (``fer-book predict``)."""
 
 from __future__ import annotations
 
@@ -46,5 +47,40 @@ def probabilities_over_time(series: dict[str, tuple[np.ndarray, np.ndarray]], cl
         ax.set_title(name, fontsize=9)
     axes[-1, 0].set_xlabel("time (s)")
     axes[0, 0].legend(ncol=len(classes), fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 1.35))
+    fig.tight_layout()
+    return fig
+
+
+def prediction_timeline(table, classes: Sequence[str], title: str = "") -> Figure:
+    """Two panels of a :func:`fer_lib.predict.frames.predict_video` table (columns time_s, status, p_<class>,
+    label, optional label_vote): class probabilities against time (gaps where no face was classified), and the
+    label of each frame (dots; open circles: several faces) with the vote as a step line and no-face frames
+    as grey ticks on their own row."""
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 5), sharex=True, height_ratios=(3, 2))
+    colours = plt.get_cmap("tab10")
+    t = table["time_s"].to_numpy(dtype=float)
+    for k, cls in enumerate(classes):
+        top.plot(t, table[f"p_{cls}"].to_numpy(dtype=float), label=cls, color=colours(k % 10), lw=1.3)
+    top.set_ylim(-0.02, 1.02)
+    top.set_ylabel("probability")
+    top.set_title(title, fontsize=9)
+    top.legend(ncol=min(len(classes), 8), fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 1.3))
+    index = {cls: k for k, cls in enumerate(classes)}
+    for status, marker in (("face", "o"), ("several_faces", "o")):
+        rows = table[(table["status"] == status) & table["label"].notna()]
+        y = rows["label"].map(index).to_numpy(dtype=float)
+        face = "none" if status == "several_faces" else None
+        bottom.scatter(rows["time_s"], y, s=10, marker=marker, facecolors=face,
+                       c=None if face else [colours(int(k) % 10) for k in y],
+                       edgecolors=[colours(int(k) % 10) for k in y], label=status.replace("_", " "))
+    if "label_vote" in table:
+        voted = table[table["label_vote"].notna()]
+        bottom.step(voted["time_s"], voted["label_vote"].map(index), where="mid", color="black", lw=1, label="vote")
+    missing = table[table["status"] == "no_face"]
+    bottom.scatter(missing["time_s"], np.full(len(missing), -1.0), marker="|", color="grey", label="no face")
+    bottom.set_yticks(range(-1, len(classes)), ["no face", *classes], fontsize=7)
+    bottom.set_ylim(-1.6, len(classes) + 0.9)       # a free band above the top class for the legend
+    bottom.set_xlabel("time (s)")
+    bottom.legend(fontsize=7, loc="upper left", ncol=4, frameon=False)
     fig.tight_layout()
     return fig

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -39,8 +40,8 @@ from fer_lib.methods.temporal import TemporalClassifier, inverse_frequency_weigh
 from fer_lib.metrics.bootstrap import clip_bootstrap_macro_f1
 from fer_lib.metrics.classification import macro_f1
 from fer_lib.metrics.temporal import window_vote_videos
-from fer_lib.models.resnet import ResNetBackbone
 from fer_lib.models.temporal import TemporalEncoder
+from fer_lib.predict.classifier import resnet_linear, save_classifier
 from fer_lib.protocols.training_log import QUIET, TrainingLog
 
 K = len(AFFWILD2_8)
@@ -129,10 +130,24 @@ def class_distribution(labels: np.ndarray) -> list[float]:
     return (counts / max(counts.sum(), 1)).tolist()
 
 
+def classifier_arch(cfg) -> dict:
+    """The keyword arguments of :func:`~fer_lib.predict.classifier.resnet_linear` for this config."""
+    return {"depth": cfg.backbone_depth, "width": cfg.backbone_width, "stem_stride": cfg.stem_stride}
+
+
 def make_classifier(cfg) -> nn.Sequential:
-    """ResNet backbone (pooled features [B, D]) + linear head -> logits [B, 8]."""
-    backbone = ResNetBackbone(depth=cfg.backbone_depth, width=cfg.backbone_width, stem_stride=cfg.stem_stride)
-    return nn.Sequential(backbone, nn.Linear(backbone.feature_dim, K))
+    """ResNet backbone (pooled features [B, D]) + linear head -> logits [B, 8] (the network predict rebuilds)."""
+    return resnet_linear(K, **classifier_arch(cfg))
+
+
+def save_student(data: AbawData, row: Row, seed: int, cfg, folder: str | Path) -> Path:
+    """The phase-1 student this run trained for (row, seed) as a checkpoint ``fer-book predict --checkpoint``
+    loads: ``<folder>/<row>-seed<seed>.pt`` with its architecture, the Aff-Wild2 classes, the crop size and the
+    centre crop it is evaluated on."""
+    student = data.trained[(row.spatial, seed)]["student"]
+    return save_classifier(Path(folder) / f"{row.row}-seed{seed}.pt", student, arch="resnet_linear",
+                           arch_kwargs=classifier_arch(cfg), classes=AFFWILD2_8, size=cfg.image_size,
+                           scaling="signed", crop_fraction=cfg.crop_fraction)
 
 
 def _sgd(model: nn.Module, lr: float, cfg) -> torch.optim.Optimizer:

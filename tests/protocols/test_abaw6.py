@@ -135,3 +135,27 @@ def test_validation_set_has_every_class_in_enough_clips(tiny_data):
     assert list(abaw6.clips_per_class(np.array([0, 0, 1, 1, 1]), np.array([5, 5, 5, 6, 6]))) == [1, 2, 0, 0, 0, 0, 0, 0]
     with pytest.raises(ValueError, match="val_min_clips_per_class"):
         abaw6.load_data(dataclasses.replace(_tiny(), val_min_clips_per_class=10_000))
+
+
+def test_saved_student_predicts_as_the_protocol_evaluates(tiny_data, tmp_path):
+    """save_student -> fer-book predict's loader: the same probabilities as the protocol's evaluation view
+    (centre crop, signed scaling) through the trained network."""
+    from fer_lib.data.labels import AFFWILD2_8
+    from fer_lib.predict.classifier import load_classifier
+
+    cfg = dataclasses.replace(_tiny(), crop_fraction=0.75)
+    torch.manual_seed(0)
+    student = abaw6.make_classifier(cfg)
+    student.train()(torch.randn(4, 3, cfg.image_size, cfg.image_size))   # BatchNorm statistics off their init
+    student.eval()
+    row = ROWS["ssl_all"]
+    tiny_data.trained[(row.spatial, 7)] = {"student": student}
+    path = abaw6.save_student(tiny_data, row, 7, cfg, tmp_path)
+    assert path.name == "ssl_all-seed7.pt"
+    classifier = load_classifier(path)
+    assert classifier.classes == AFFWILD2_8 and classifier.size == cfg.image_size
+    crops = torch.randint(0, 256, (5, cfg.image_size, cfg.image_size, 3), dtype=torch.uint8,
+                          generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        expected = student(abaw6.evaluation_view(cfg)(crops.permute(0, 3, 1, 2))).softmax(-1).numpy()
+    np.testing.assert_allclose(classifier.probabilities(crops.numpy()), expected, atol=1e-5)
