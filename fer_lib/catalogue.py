@@ -24,7 +24,8 @@ from fer_lib.book import ChapterFiles, config_keys, notebook_chapters
 PROFILE_PURPOSES = {
     "smoke": "every cell runs in seconds on tiny models (the tests use it); its numbers mean nothing",
     "default": "the embedded synthetic data at CPU size: the numbers this book shows",
-    "full": "the papers' model sizes and schedules (and real data where given): for GPUs",
+    "full": "the paper's experiment on its real datasets (set their paths; -p dataset synthetic: the stand-ins "
+            "at paper size): for GPUs, estimated cost in the README",
 }
 #: Minutes of one chapter on the 2-core build machine (README, "Measured"); smoke: the test suite's. The
 #: default ssl_fer is estimated from its per-row CPU time; mae_dfer and abaw6 were timed at a load average of

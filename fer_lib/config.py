@@ -18,6 +18,7 @@ import json
 import math
 import types
 import typing
+from pathlib import Path
 from typing import Any
 
 from fer_lib.experiments.ranges import NonEmpty, OneOf
@@ -185,3 +186,42 @@ def chapter_config(chapter: str, profile: str, overrides: dict[str, Any] | None 
 def as_dict(config) -> dict[str, Any]:
     """A JSON-ready dict of a resolved config (tuples become lists)."""
     return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()}
+
+
+def missing_data(chapter: str, cfg, extra: dict[str, Any] | None = None) -> list[str]:
+    """Every real-data path ``cfg`` needs that is unset or absent on disk (empty: all present).
+
+    The chapter's ``REAL_PATHS`` (in ``fer_lib.experiments.<chapter>``) maps a ``cfg.dataset`` value to
+    ``{config key: "file" | "folder"}`` (``"file?"``, ``"folder?"``: optional, checked when set); a dataset
+    value it does not name (``"synthetic"``) needs nothing.
+    ``extra``: values that reach the chapter as notebook parameters rather than config keys (they win).
+    """
+    needs = getattr(load_experiment(chapter), "REAL_PATHS", {}).get(getattr(cfg, "dataset", None), {})
+    values = {**dataclasses.asdict(cfg), **(extra or {})}
+    problems = []
+    for key, kind in needs.items():
+        value = values.get(key)
+        if not value:
+            if not kind.endswith("?"):
+                problems.append(f"{key} is not set")
+            continue
+        kind = kind.rstrip("?")
+        if kind == "folder" and not Path(value).is_dir():
+            problems.append(f"{key}={value}: no such folder")
+        elif kind == "file" and not Path(value).is_file():
+            problems.append(f"{key}={value}: no such file")
+    return problems
+
+
+def require_data(chapter: str, cfg, extra: dict[str, Any] | None = None) -> None:
+    """Raise FileNotFoundError listing every path of :func:`missing_data`, and how to set them, in one message."""
+    problems = missing_data(chapter, cfg, extra)
+    if problems:
+        raise FileNotFoundError(data_message(chapter, cfg.dataset, problems))
+
+
+def data_message(chapter: str, dataset: str, problems: list[str]) -> str:
+    """The one error for missing real data: what is missing, the -p keys to set, the synthetic alternative."""
+    return (f"{chapter}: dataset={dataset!r} reads the real datasets (the full profile's paper experiment) and "
+            f"needs {len(problems)} path(s): " + "; ".join(problems) +
+            ". Set them with -p KEY PATH, or run the synthetic stand-ins with -p dataset synthetic.")

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 from fer_lib.book import config_keys
-from fer_lib.config import chapter_config, unknown_key_message
+from fer_lib.config import chapter_config, data_message, missing_data, unknown_key_message
 
 #: Names the runner owns: a ``-p`` value for them would contradict the command line (``-p profile full``
 #: with ``--profile smoke`` ran ``full`` and filed it under ``smoke``).
@@ -68,7 +68,8 @@ def check_parameters(chapters: list[str], profile: str, params: dict, book_dir: 
     """Every problem with the ``-p`` values, found before any kernel starts (empty list: all fine).
 
     Reserved names, keys that no selected chapter declares or configures (with close matches), and
-    config values that the chapter's ``Config`` rejects (type and range, see :mod:`fer_lib.config`).
+    config values that the chapter's ``Config`` rejects (type and range, see :mod:`fer_lib.config`), and
+    every real-data path the resolved config needs that is unset or absent (:func:`fer_lib.config.missing_data`).
     """
     problems = [f"-p {key} is reserved: {how}" for key, how in RESERVED.items() if key in params]
     params = {k: v for k, v in params.items() if k not in RESERVED}
@@ -86,11 +87,15 @@ def check_parameters(chapters: list[str], profile: str, params: dict, book_dir: 
         problems += notebook_parameter_problems(notebook, chapter, params)
         if config_keys(chapter) is None:
             continue
-        overrides = chapter_parameters(notebook, chapter, profile, params).get("overrides")
+        injected = chapter_parameters(notebook, chapter, profile, params)
         try:
-            chapter_config(chapter, profile, overrides)
+            cfg = chapter_config(chapter, profile, injected.get("overrides"))
         except (KeyError, ValueError) as err:
             problems.append(f"{chapter}: {err.args[0]}")
+            continue
+        missing = missing_data(chapter, cfg, injected)   # a path may be a notebook parameter (it wins)
+        if missing:
+            problems.append(data_message(chapter, cfg.dataset, missing))
     return problems
 
 

@@ -366,18 +366,20 @@ def start_run(chapter: str, profile: str, device: str = "auto", overrides: dict 
     """What a chapter calls first: resolve its config, pick the device, open its :class:`Run`.
 
     The experiment's ``Config`` must have ``seeds: tuple[int, ...]`` and ``dataset: str`` fields
-    (``dataset`` names the data the numbers come from, e.g. ``"synthetic"`` or ``"AffectNet"``).
+    (``dataset`` names the data the numbers come from, e.g. ``"synthetic"`` or ``"AffectNet"``; the experiment's
+    ``DATA_LABELS`` may spell a value out, e.g. ``"real"`` -> the datasets read, for ``run.source_label``).
     The resolved config is on ``run.cfg`` and the torch device on ``run.torch_device``; the results go to
     the run folder ``run.name`` (the runner's, else :func:`run_name` of ``profile`` and ``overrides``).
     """
-    from fer_lib.config import as_dict, chapter_config
+    from fer_lib.config import as_dict, chapter_config, load_experiment
     from fer_lib.runtime import environment_info, pick_device
 
     cfg = chapter_config(chapter, profile, overrides)
+    data = getattr(load_experiment(chapter), "DATA_LABELS", {}).get(cfg.dataset, cfg.dataset)
     torch_device = pick_device(device)
     env = environment_info(torch_device)
     name = os.environ.get(RUN_NAME_VARIABLE) or run_name(profile, overrides)
-    run = Run(chapter, profile, config=as_dict(cfg), seeds=cfg.seeds, data=cfg.dataset,
+    run = Run(chapter, profile, config=as_dict(cfg), seeds=cfg.seeds, data=data,
               device=env["device_name"], environment=env, name=name, overrides=overrides)
     run.cfg = cfg
     run.torch_device = torch_device

@@ -21,14 +21,14 @@ def test_config_lists_every_key_with_type_value_default_and_comment(capsys):
 def test_field_comments_are_read_from_the_source():
     comments = catalogue.field_comments(mae_dfer.Config)
     assert comments["pre_epochs"] == "of a 100-epoch cosine in the code; the released checkpoint is epoch 49"
-    assert comments["dataset"] == ""
+    assert comments["seeds"] == ""
 
 
 def test_list_names_chapters_profiles_and_times(capsys, monkeypatch):
     monkeypatch.setattr(catalogue, "last_minutes", lambda *args: None)  # as on a fresh clone: the README's estimates
     assert runner.main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "  smoke    every cell runs in seconds" in out and "  full     the papers' model sizes" in out
+    assert "  smoke    every cell runs in seconds" in out and "  full     the paper's experiment on its real" in out
     estimate = catalogue.ESTIMATED_CPU_MINUTES["default"]["ssl_fer"]
     assert re.search(rf"^  ssl_fer +0\.5 / {estimate:g} +SSL-FER: self-supervised", out, re.M), out
 

@@ -173,7 +173,8 @@ def test_crs_cont_rows_train(profile, fits):
 @pytest.mark.parametrize("profile", PROFILES)
 def test_abaw6_spatial_and_temporal_phases_train(profile, fits):
     cfg = resolve(abaw6_exp.Config, abaw6_exp.PROFILES, profile)
-    cfg = dataclasses.replace(cfg, image_size=32, aw2_identities=10, aw2_clips_per_identity=1, aw2_frames_per_clip=8,
+    cfg = dataclasses.replace(cfg, dataset="synthetic", image_size=32, aw2_identities=10, aw2_clips_per_identity=1,
+                              aw2_frames_per_clip=8,
                               extra_identities=8, extra_frames_per_clip=1, pool_identities=8, pool_frames_per_clip=1,
                               batch_size=4, val_identities=60, val_clips_per_identity=4, val_min_clips_per_class=1,
                               bootstrap_resamples=10)

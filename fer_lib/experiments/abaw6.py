@@ -2,8 +2,9 @@
 
 Defaults are the paper's values where it gives them (ResNet-50 teacher and student, 224 px, batch 32,
 lr 1e-2 teacher / 1e-3 student with cosine annealing, 100k steps, 8,000 labelled images per class);
-the rest (marked "not given") are choices of this book. The data are the embedded synthetic analogues,
-sized so that the ``full`` profile (paper model and schedule) fits one GPU's disk and memory.
+the rest (marked "not given") are choices of this book. ``smoke`` and ``default`` train on the embedded
+synthetic analogues; ``full`` reads Aff-Wild2, AffectNet, ExpW and MS1MV2 (``dataset="real"`` and the
+paths at the end of Config; ``-p dataset synthetic`` runs the analogues at the paper's model size).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from fer_lib.experiments.claim import Claim
 class Config:
     seeds: Seeds = (0, 1, 2)
     key_seeds: Seeds = (0, 1, 2, 3, 4)     # rows in a testable claim (CLAIMS) run these seeds
-    dataset: str = "synthetic"
+    dataset: Annotated[str, OneOf("synthetic", "real")] = "synthetic"  # "real": the paths at the end
     data_seed: NonNegInt = 0
     # Aff-Wild2-like videos (8 classes incl. "other"); a fraction of the training clips labelled
     aw2_identities: PosInt = 100
@@ -78,6 +79,15 @@ class Config:
     demo_videos: tuple[str, ...] = ("single_face.mp4", "WolfgangLanger_Pexels.mp4")
     demo_step: PosInt = 1                       # every k-th frame
     demo_vote_window: PosInt = 15               # frames (about half a second)
+    # real data, dataset="real" (protocols/abaw6_real.py): Aff-Wild2 EXPR (labelled train, unlabelled: the same
+    # training frames with their labels hidden, validation), AffectNet + ExpW (extra labelled), MS1MV2 (FR pool)
+    aw2_train_annotations: str = ""       # EXPR_Classification_Challenge/Train_Set (<video>.txt, -1 frames skipped)
+    aw2_val_annotations: str = ""         # EXPR_Classification_Challenge/Validation_Set
+    aw2_frames: str = ""                  # cropped_aligned/<video>/00001.jpg
+    affectnet_train_csv: str = ""         # image_id,labels_aro,labels_val,labels_exp (8 classes; contempt -> other)
+    affectnet_images: str = ""
+    expw_root: str = ""                   # label/label.lst, image/origin/
+    ms1m_rec: str = ""                    # InsightFace train.rec (train.idx beside it)
 
 
 _CPU = dict(
@@ -94,8 +104,14 @@ PROFILES = {
                   val_identities=60, val_clips_per_identity=8, val_min_clips_per_class=5, bootstrap_resamples=200,
                   demo_videos=("single_face.mp4",), demo_step=2, demo_vote_window=7),
     "default": dict(_CPU, labelled_steps=240, teacher_warmup_steps=160, temporal_steps=150, log_every=10),
-    "full": {},
+    "full": {"dataset": "real"},   # the paper's experiment: set the paths, or -p dataset synthetic (paper size)
 }
+
+#: per real dataset: the config keys holding its paths (checked before any work starts, fer_lib.config.missing_data)
+REAL_PATHS = {"real": {"aw2_train_annotations": "folder", "aw2_val_annotations": "folder", "aw2_frames": "folder",
+                       "affectnet_train_csv": "file", "affectnet_images": "folder", "expw_root": "folder",
+                       "ms1m_rec": "file"}}
+DATA_LABELS = {"real": "Aff-Wild2 EXPR + AffectNet, ExpW, MS1MV2"}
 
 @dataclass(frozen=True)
 class Row:

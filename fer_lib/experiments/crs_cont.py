@@ -26,7 +26,7 @@ class Target:
 
 @dataclass(frozen=True)
 class Config:
-    dataset: str = "synthetic"
+    dataset: Annotated[str, OneOf("synthetic", "real")] = "synthetic"  # "real": the paths at the end
     seeds: Seeds = (0, 1, 2)
     key_seeds: Seeds = (0, 1, 2, 3, 4)     # rows in a testable claim (CLAIMS) run these seeds
     # data: the paper pretrains on RAF-DB + AffectNet train ("Mix"); here their synthetic analogues
@@ -66,6 +66,17 @@ class Config:
     frame_step: PosInt = 1
     sweep_weights: tuple[NonNegFloat, ...] = (0.1, 0.25, 0.5, 1.0)  # negative-group weights for the figure
     tsne_points: PosInt = 800
+    # real data, dataset="real" (protocols/crs_cont_real.py): the Mix to pretrain, the frozen evaluations
+    rafdb_train_list: str = ""            # RAF-DB `path label coarse` lines (label 1-based, coarse 0-based)
+    rafdb_test_list: str = ""
+    rafdb_images: str = ""                # folder the lists' paths start from (Image/aligned)
+    affectnet_train_csv: str = ""         # AffectNet CSV with the coarse column (path first, label, coarse last)
+    affectnet_val_csv: str = ""
+    affectnet_images: str = ""            # Manually_Annotated_Images
+    ferplus_h5: str = ""                  # the authors' FERPlus HDF5 (Training / PrivateTest)
+    user_target_train: str = ""           # optional: your own target, `<image path> <label>` lines (labels 0..K-1)
+    user_target_test: str = ""
+    user_target_name: str = "user target"  # its table column
 
 
 PROFILES = {
@@ -81,8 +92,14 @@ PROFILES = {
                 "batch_size": 64, "optimizer": "adamw", "lr": 2e-3, "max_steps": 200, "warmup_steps": 10,
                 "crop_scale_min": 0.8, "temperature": 0.2, "probe_epochs": 50, "sweep_weights": (0.1, 0.5, 1.0),
                 "tsne_points": 600},
-    "full": {},
+    "full": {"dataset": "real"},   # the paper's experiment: set the paths, or -p dataset synthetic (paper size)
 }
+
+#: per real dataset: the config keys holding its paths (checked before any work starts, fer_lib.config.missing_data)
+REAL_PATHS = {"real": {"rafdb_train_list": "file", "rafdb_test_list": "file", "rafdb_images": "folder",
+                       "affectnet_train_csv": "file", "affectnet_val_csv": "file", "affectnet_images": "folder",
+                       "ferplus_h5": "file", "user_target_train": "file?", "user_target_test": "file?"}}
+DATA_LABELS = {"real": "RAF-DB + AffectNet -> RAF-DB, AffectNet, FERPlus"}
 
 @dataclass(frozen=True)
 class Row:

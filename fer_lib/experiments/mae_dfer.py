@@ -14,7 +14,7 @@ from fer_lib.experiments.claim import Claim
 class Config:
     """Defaults = MAE-DFER (Sun et al., ACM MM 2023) on DFEW; the `full` profile keeps them."""
 
-    dataset: str = "synthetic"
+    dataset: Annotated[str, OneOf("synthetic", "DFEW", "FERV39k", "MAFW")] = "synthetic"  # real: the paths at the end
     seeds: Seeds = (0, 1, 2)
     key_seeds: Seeds = (0, 1, 2, 3, 4)     # rows in a testable claim (CLAIMS) run these seeds
     # data: 16 frames at 160², sampling rate 4; synthetic clips are clip_frames long (test views sample them)
@@ -82,6 +82,14 @@ class Config:
     test_spatial: PosInt = 2
     gaze_alpha: NonNegFloat = 1.0    # weight of CE in α·CE + L1(gaze) (the seed text's combine_loss_alpha)
     cost_iters: NonNegInt = 1        # timed forward+backward passes of each encoder at the paper's size (0: skip)
+    # real data (protocols/mae_dfer_real.py): dataset names the fine-tuning benchmark, read from its release root;
+    # pretraining on a VoxCeleb2 list (`<mp4 path> 0` lines); MAFW needs num_classes 11
+    fold: Annotated[int, Range(1, 5)] = 1     # DFEW and MAFW: the 5-fold split's fold (one run per fold)
+    dfew_root: str = ""                   # EmoLabel_DataSplit/, Clip/jpg_256/
+    ferv39k_root: str = ""                # 4_setups/All_scenes/, 2_ClipsforFaceCrop/
+    mafw_root: str = ""                   # split/single/no_caption/, frames/
+    voxceleb2_list: str = ""              # VoxCeleb2 pretraining list
+    voxceleb2_root: str = ""              # folder the list's relative paths start from ("": the list's folder)
 
 
 # Small profiles (issue 17's lead): 64² frames cut into 8-px patches; windows of 4 frames at sampling rate 2 on
@@ -108,8 +116,15 @@ PROFILES = {
                   ft_batch=8, depth=2, vit_depth=2, pre_epochs=1, ft_steps=2, pre_warmup_epochs=0,
                   eval_identities=28, min_eval_per_class=1, bootstrap=50, cost_iters=0),
     "default": dict(_SMALL, n_identities=600, clips_per_identity=1, pre_epochs=4, ft_steps=150),
-    "full": {},
+    "full": {"dataset": "DFEW"},   # the paper's experiment: set the paths, or -p dataset synthetic (paper size)
 }
+
+#: per real dataset: the config keys holding its paths (checked before any work starts, fer_lib.config.missing_data)
+REAL_PATHS = {"DFEW": {"dfew_root": "folder", "voxceleb2_list": "file"},
+              "FERV39k": {"ferv39k_root": "folder", "voxceleb2_list": "file"},
+              "MAFW": {"mafw_root": "folder", "voxceleb2_list": "file"}}
+DATA_LABELS = {"DFEW": "VoxCeleb2 -> DFEW", "FERV39k": "VoxCeleb2 -> FERV39k", "MAFW": "VoxCeleb2 -> MAFW"}
+
 
 @dataclass(frozen=True)
 class Arm:

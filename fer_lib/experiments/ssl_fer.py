@@ -134,8 +134,14 @@ PROFILES = {
         "seeds": (0, 1, 2), "size": 112, "n_identities": 400, "clips_per_identity": 8, "frames_per_clip": 48,
         "eval_identities": 4000,
         "view_size": 112, "epochs": 100, "moco_queue": 16384,
+        "dataset": "real",   # the paper's experiment: set the paths, or -p dataset synthetic (paper size)
     },
 }
+
+#: per real dataset: the config keys holding its paths (checked before any work starts, fer_lib.config.missing_data)
+REAL_PATHS = {"real": {"vox_index": "file", "vox_root": "folder", "affectnet_train_csv": "file",
+                       "affectnet_val_csv": "file", "affectnet_images": "folder"}}
+DATA_LABELS = {"real": "VoxCeleb1 -> AffectNet, LFW"}
 
 @dataclass(frozen=True)
 class Row:

@@ -249,15 +249,19 @@ class TeacherStudent(nn.Module):
 
 def pseudo_label_logs(pseudo: torch.Tensor, hidden: torch.Tensor | None, num_classes: int) -> dict[str, float]:
     """Logs of one batch of pseudo-labels [N]: pl_frac/k, the fraction assigned to class k; with the hidden
-    truth [N] also pl_acc (agreement), pl_true/k (count of truly-k images) and pl_hit/k (of those, labelled k),
-    so that per-class recall = mean(pl_hit/k) / mean(pl_true/k) over any window of logged steps."""
+    truth [N] also pl_true/k (count of truly-k images) and pl_hit/k (of those, labelled k), so that per-class
+    recall = mean(pl_hit/k) / mean(pl_true/k) over any window of logged steps, and pl_acc (agreement) when
+    every truth is known. A negative truth is unknown (a real face-recognition pool): left out of the counts."""
     pseudo = pseudo.flatten()
     counts = torch.bincount(pseudo, minlength=num_classes).float()
     logs = {f"pl_frac/{k}": v for k, v in enumerate((counts / counts.sum()).tolist())}
     if hidden is not None:
         hidden = hidden.flatten()
+        known = hidden >= 0
+        pseudo, hidden = pseudo[known], hidden[known]
         hit = pseudo == hidden
-        logs["pl_acc"] = hit.float().mean().item()
+        if bool(known.all()):
+            logs["pl_acc"] = hit.float().mean().item()
         true = torch.bincount(hidden, minlength=num_classes).tolist()
         hits = torch.bincount(hidden[hit], minlength=num_classes).tolist()
         logs.update({f"pl_true/{k}": float(v) for k, v in enumerate(true)})

@@ -94,7 +94,11 @@ def _validation_frames(cfg) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def load_data(cfg) -> AbawData:
     """Render (or load from the cache) the synthetic sets of ``cfg`` (the chapter's Config): training
-    (labelled, unlabelled, extra, pool) and the held-out validation set of :func:`_validation_frames`."""
+    (labelled, unlabelled, extra, pool) and the held-out validation set of :func:`_validation_frames`;
+    ``cfg.dataset="real"``: Aff-Wild2, AffectNet, ExpW and MS1MV2 from disk instead (:mod:`.abaw6_real`)."""
+    if cfg.dataset == "real":
+        from fer_lib.protocols import abaw6_real
+        return abaw6_real.load_data(cfg, AbawData)
     aw2 = load_synth(SynthConfig(domain="affwild2", n_identities=cfg.aw2_identities,
                                  clips_per_identity=cfg.aw2_clips_per_identity,
                                  frames_per_clip=cfg.aw2_frames_per_clip, size=cfg.image_size, seed=cfg.data_seed))
@@ -120,8 +124,9 @@ def load_data(cfg) -> AbawData:
 
 
 def class_distribution(labels: np.ndarray) -> list[float]:
-    """Fraction of each AFFWILD2_8 class in ``labels`` [N]."""
-    counts = np.bincount(np.asarray(labels), minlength=K).astype(float)
+    """Fraction of each AFFWILD2_8 class in ``labels`` [N] (negative = unknown, left out)."""
+    labels = np.asarray(labels)
+    counts = np.bincount(labels[labels >= 0], minlength=K).astype(float)
     return (counts / max(counts.sum(), 1)).tolist()
 
 
@@ -294,15 +299,17 @@ def pseudo_label_track(history: list[dict]) -> dict:
     """From the engine's history of a teacher-student run (means over each logging window): steps [L],
     pl_acc [L] (agreement with the hidden truth), pl_uar [L] (mean per-class recall over the classes present),
     pl_frac [L, K] (class distribution of the pseudo-labels), true_frac [L, K] (of the hidden truth), f [L]
-    (the feedback coefficient as trained) and f_mixed [L] (MPL code's estimate, logged beside it)."""
-    rows = [h for h in history if "pl_acc" in h]
-    uar, true_frac = [], []
+    (the feedback coefficient as trained) and f_mixed [L] (MPL code's estimate, logged beside it). Agreement
+    and recall count only the images whose truth is known (a real face-recognition pool has none)."""
+    rows = [h for h in history if "pl_true/0" in h and sum(h[f"pl_true/{k}"] for k in range(K)) > 0]
+    acc, uar, true_frac = [], [], []
     for h in rows:
         true = np.array([h[f"pl_true/{k}"] for k in range(K)])
         hit = np.array([h[f"pl_hit/{k}"] for k in range(K)])
+        acc.append(float(hit.sum() / true.sum()))
         uar.append(float(np.mean(hit[true > 0] / true[true > 0])))
         true_frac.append((true / true.sum()).tolist())
-    return {"step": [h["step"] for h in rows], "pl_acc": [h["pl_acc"] for h in rows], "pl_uar": uar,
+    return {"step": [h["step"] for h in rows], "pl_acc": acc, "pl_uar": uar,
             "pl_frac": [[h[f"pl_frac/{k}"] for k in range(K)] for h in rows], "true_frac": true_frac,
             "f": [h.get("f_first_order") for h in rows], "f_mixed": [h.get("f_first_order_mixed") for h in rows]}
 

@@ -38,19 +38,23 @@ from fer_lib.runtime import seed_everything
 @dataclass
 class CrsContData:
     """eval_sets: "<domain>/<split>" (and "lab/ck") -> frame Dataset; pretrain_sets: keep_fine -> the pretraining
-    domains' training frames with coarse labels (and the fine ones when keep_fine)."""
+    domains' training frames with coarse labels (and the fine ones when keep_fine); targets: the frozen
+    evaluations (real data: :data:`.crs_cont_real.REAL_TARGETS`)."""
 
     eval_sets: dict
     pretrain_sets: dict
+    targets: tuple = TARGETS
 
     def sizes(self) -> dict[str, int]:
         return {k: len(v) for k, v in self.eval_sets.items()} | {"pretraining (coarse only)": len(self.pretrain_sets[False])}
 
 
 def load_data(cfg) -> CrsContData:
-    """Render (or read from the cache) the pretraining domains, the unseen FER2013-like domain and the lab domain."""
-    if cfg.dataset != "synthetic":
-        raise ValueError(f"crs_cont: dataset must be 'synthetic' (no real-data loader yet), got {cfg.dataset!r}")
+    """Render (or read from the cache) the pretraining domains, the unseen FER2013-like domain and the lab domain;
+    ``cfg.dataset="real"``: RAF-DB, AffectNet and FERPlus from disk instead (:mod:`.crs_cont_real`)."""
+    if cfg.dataset == "real":
+        from fer_lib.protocols import crs_cont_real
+        return crs_cont_real.load_data(cfg, CrsContData)
     synth = {d: load_synth(SynthConfig(domain=d, n_identities=cfg.lab_identities if d == "lab" else cfg.n_identities,
                                        clips_per_identity=cfg.clips_per_identity, frames_per_clip=cfg.frames_per_clip,
                                        size=cfg.render_size, seed=0))
@@ -132,7 +136,7 @@ def run_row(row: Row, cfg, data: CrsContData, seed: int, run) -> dict:
                           log=TrainingLog(run, row.row, seed))
     with run.stage("evaluate"):
         feats = embed_sets(encoder, data.eval_sets, cfg.image_size, run.torch_device)
-        scores = evaluate_targets(feats, TARGETS, seed, probe_epochs=cfg.probe_epochs, probe_lr=cfg.probe_lr,
+        scores = evaluate_targets(feats, data.targets, seed, probe_epochs=cfg.probe_epochs, probe_lr=cfg.probe_lr,
                                   probe_batch_size=cfg.probe_batch_size, ridge_alpha=cfg.ridge_alpha,
                                   device=run.torch_device)
     fit_row = {"row": row.row, "seed": seed, "steps": result.step, "seconds": round(result.seconds, 1),
@@ -144,6 +148,8 @@ def run_row(row: Row, cfg, data: CrsContData, seed: int, run) -> dict:
 def cells(records: list[dict]) -> pd.DataFrame:
     """Every (row, seed, target) cell; "score" = accuracy, or the mean of valence and arousal CCC for V/A."""
     frame = pd.DataFrame([c for r in records for c in r["cells"]])
+    if "valence_ccc" not in frame:   # no V/A target (the real datasets' evaluations)
+        return frame.assign(score=frame["accuracy"])
     frame["score"] = frame["accuracy"].where(frame["accuracy"].notna(), (frame["valence_ccc"] + frame["arousal_ccc"]) / 2)
     return frame
 
@@ -152,7 +158,7 @@ def summarise(records: list[dict], rows: tuple[Row, ...]) -> list[dict]:
     """One numeric line per row run, in ``rows`` order: row, seeds, and for each target its score (accuracy, or
     the mean of valence and arousal CCC for V/A; fractions) as mean over seeds with ``<target>_std``."""
     wide = cells(records).pivot_table(index=["row", "seed"], columns="target", values="score").reset_index()
-    names = [t.name for t in TARGETS]
+    names = list(dict.fromkeys(c["target"] for r in records for c in r["cells"]))   # the targets evaluated
     by_row = {s["row"]: s for s in summarise_seeds(wide.to_dict("records"), names)}
     return [by_row[r.row] for r in rows if r.row in by_row]
 

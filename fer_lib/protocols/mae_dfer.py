@@ -15,10 +15,8 @@ The premises (does pretraining beat the mean target, is there motion to predict)
 
 from __future__ import annotations
 
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,9 +25,6 @@ from torch.utils.data import DataLoader, Subset
 
 from fer_lib.augment.video_recipe import Augmented, MultiScaleCrop, finetune_transform
 from fer_lib.data.datasets import ClipDataset
-from fer_lib.data.formats import dfew
-from fer_lib.data.formats.frame_folder import FrameFolderClips
-from fer_lib.data.formats.voxceleb2 import VideoListClips
 from fer_lib.data.synth import SynthConfig, load_synth
 from fer_lib.engine.optim import TOKEN_NAMES, layer_decay_groups, param_groups, warmup_cosine
 from fer_lib.engine.trainer import steps_per_epoch
@@ -112,26 +107,14 @@ def synthetic_data(cfg) -> MaeDferData:
 
 
 def load_data(cfg, dfew_root: str | None = None, dfew_fold: int = 1, voxceleb2_list: str | None = None) -> MaeDferData:
-    """The synthetic sets (:func:`synthetic_data`); ``dfew_root`` replaces the labelled sets with that DFEW fold
-    (``cfg.dataset`` must say "DFEW"), and ``voxceleb2_list`` (``<mp4 path> 0`` lines) the pretraining pool."""
-    data = synthetic_data(cfg)
-    if dfew_root is not None:
-        if cfg.dataset != "DFEW":
-            raise ValueError("dfew_root is set: pass overrides={'dataset': 'DFEW'} so every table names its data")
-        files = dfew.write_fold(dfew_root, dfew_fold, Path(tempfile.mkdtemp(prefix="dfew_")))
-        data.train_set = FrameFolderClips(files["train"], dfew.CLASSES, num_frames=cfg.frames, stride=cfg.stride,
-                                          size=cfg.image_size, seed=0)
-        data.test_set = FrameFolderClips(files["test"], dfew.CLASSES, num_frames=cfg.clip_frames, stride=1,
-                                         size=cfg.image_size)
-        data.probe_train = FrameFolderClips(files["train"], dfew.CLASSES, num_frames=cfg.frames,
-                                            stride=cfg.stride, size=cfg.image_size)
-        data.probe_test = FrameFolderClips(files["test"], dfew.CLASSES, num_frames=cfg.frames, stride=cfg.stride,
-                                           size=cfg.image_size)
-        data.labelled = None
-    if voxceleb2_list is not None:
-        data.pretrain_set = VideoListClips(voxceleb2_list, num_frames=cfg.frames, stride=cfg.stride,
-                                           size=cfg.image_size, seed=0)
-    return data
+    """The synthetic sets (:func:`synthetic_data`); ``cfg.dataset`` "DFEW" / "FERV39k" / "MAFW" reads VoxCeleb2
+    and that benchmark instead (:mod:`.mae_dfer_real`; ``dfew_root``, ``dfew_fold``, ``voxceleb2_list``: the same
+    paths as notebook parameters)."""
+    if cfg.dataset != "synthetic" or dfew_root is not None:
+        from fer_lib.protocols import mae_dfer_real
+        return mae_dfer_real.load_data(mae_dfer_real.with_notebook_paths(cfg, dfew_root, dfew_fold, voxceleb2_list),
+                                       MaeDferData)
+    return synthetic_data(cfg)
 
 
 def talking_clips(cfg, n_identities: int = 60) -> ClipDataset:

@@ -338,7 +338,7 @@ def evaluate_targets(features: dict, targets: tuple, seed: int = 0, probe_epochs
 
     probe_batch_size: 128 as in the authors' retrain.py.
     imbalanced_sampler: train the classification layers with :func:`linear_probe`'s class-balanced sampler
-    (the authors do so for AffectNet) instead of plain shuffling.
+    (the authors do so for AffectNet) instead of plain shuffling; a target with ``imbalanced=True`` gets it alone.
 
     Returns one row per target: classification {"target", "accuracy", "macro_f1"}; V/A
     {"target", "valence_ccc", "arousal_ccc", "valence_rmse", "arousal_rmse"}.
@@ -357,7 +357,8 @@ def evaluate_targets(features: dict, targets: tuple, seed: int = 0, probe_epochs
                          "valence_rmse": float(res.rmse[0]), "arousal_rmse": float(res.rmse[1])})
         else:
             res = linear_probe(xtr, ytr, xte, yte, target.num_classes, epochs=probe_epochs, lr=probe_lr,
-                               batch_size=probe_batch_size, seed=seed, balanced_sampler=imbalanced_sampler,
+                               batch_size=probe_batch_size, seed=seed,
+                               balanced_sampler=imbalanced_sampler or getattr(target, "imbalanced", False),
                                device=device)
             rows.append({"target": target.name, "accuracy": res.accuracy, "macro_f1": res.macro_f1})
     return rows
