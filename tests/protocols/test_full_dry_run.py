@@ -80,7 +80,8 @@ def test_mae_dfer_full_on_dfew_and_voxceleb2_files(tmp_path, fits):
     data = mae_dfer.load_data(cfg)
     assert (len(data.pretrain_set), len(data.train_set), len(data.test_set)) == (2, 4, 2) and data.labelled is None
     assert data.train_set[0]["video"].shape == (4, 3, 160, 160) and not data.has_gaze
-    record = mae_dfer.run_row(mae_exp.ROWS[0], cfg, data, 0, run)
+    finetuned = next(r for r in mae_exp.ROWS if r.evaluation == "finetune" and r.pretrained and not r.gaze)
+    record = mae_dfer.run_row(finetuned, cfg, data, 0, run)
     assert_trained(fits, ["MAEDFERPretrain", "VideoClassifier"])
     assert 0 <= record["uar"] <= 100 and 0 <= record["war"] <= 100
 
