@@ -67,8 +67,10 @@ class Config:
     temperature: PosFloat = 0.07
     negative_weight: NonNegFloat = 0.5    # the weight vector's entry for the negative group (others 1)
     instance_weight: NonNegFloat = 0.4    # the softmax-contrast term
-    # frozen evaluation: a linear layer on standardised frozen features (AdamW, last epoch); the authors' retrain.py
-    # (SGD lr 4, re-cropped views, imbalanced sampler, best test epoch) is not implemented (see the chapter)
+    # frozen evaluation: "fast" = a linear layer on standardised frozen features (AdamW, last epoch); "authors" =
+    # retrain.py for the image targets (SGD lr 4, re-cropped + flipped faces every step, the imbalanced sampler on
+    # AffectNet-like targets, best epoch on the test set); the derived targets (negative group, coarse, V/A) stay fast
+    linear_eval: Annotated[str, OneOf("fast", "authors")] = "fast"
     probe_epochs: PosInt = 100
     probe_lr: PosFloat = 1e-2
     probe_batch_size: PosInt = 128

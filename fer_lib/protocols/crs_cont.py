@@ -31,6 +31,7 @@ from fer_lib.metrics.collapse import within_between_ratio
 from fer_lib.models.resnet import ResNetBackbone
 from fer_lib.protocols.crs_cont_data import CrsContData, load_data, pretraining_set, premise_table
 from fer_lib.protocols.probes import embed_sets, evaluate_targets
+from fer_lib.protocols.retrain_probe import authors_linear_probe
 from fer_lib.protocols.training_log import QUIET, TrainingLog
 from fer_lib.results import format_summary, summarise_seeds
 from fer_lib.runtime import seed_everything
@@ -121,6 +122,10 @@ def evaluate_encoder(encoder: nn.Module, cfg, data: CrsContData, seed: int, devi
                               keep_predictions=True, device=device)
     by_name = {t.name: t for t in TARGETS}
     for s in scores:
+        if cfg.linear_eval == "authors" and by_name[s["target"]].label == "expression" \
+                and ":" not in by_name[s["target"]].train:
+            s |= {"fast_accuracy": s["accuracy"]} | authors_scores(encoder, cfg, data, feats, by_name[s["target"]],
+                                                                    seed, device)
         pred = s.pop("predictions", None)
         if pred is not None:
             t = by_name[s["target"]]
@@ -128,6 +133,17 @@ def evaluate_encoder(encoder: nn.Module, cfg, data: CrsContData, seed: int, devi
             y = labels["coarse"] if t.label == "coarse" else labels["expression"]
             s |= group_bootstrap(y, pred, labels["identity"], t.num_classes, cfg.bootstrap_resamples, seed=seed)
     return scores, feats
+
+
+def authors_scores(encoder: nn.Module, cfg, data: CrsContData, feats: dict, target, seed: int, device) -> dict:
+    """One image target read out as the authors' retrain.py (:func:`authors_linear_probe`): accuracy of the best
+    test epoch and its predictions (the caller keeps the fast probe's as "fast_accuracy")."""
+    (_, train_labels), (test_x, test_labels) = feats[target.train], feats[target.test]
+    out = authors_linear_probe(encoder, encoder.feature_dim, data.eval_sets[target.train],
+                               train_labels["expression"], test_x, test_labels["expression"], target.num_classes,
+                               cfg.image_size, epochs=cfg.probe_epochs, batch_size=cfg.probe_batch_size,
+                               imbalanced_sampler=target.train.startswith("affectnet"), seed=seed, device=device)
+    return {"accuracy": out["accuracy"], "predictions": out["predictions"], "best_epoch": out["best_epoch"]}
 
 
 def collapse_index(feats: dict) -> float:

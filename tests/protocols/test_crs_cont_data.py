@@ -93,3 +93,23 @@ def test_smoke_row_reports_intervals_and_collapse(cfg_data, monkeypatch):
     assert rec["collapse"]["collapse_index"] > 0
     frame = crs.cells([rec])
     assert frame["interval"].notna().sum() == len(exp.TARGETS) - 1        # all but V/A
+
+
+def test_authors_linear_evaluation_option(cfg_data, monkeypatch):
+    import contextlib
+    import dataclasses
+    import types
+
+    import torch
+
+    from fer_lib.protocols.training_log import QUIET
+
+    cfg, data = cfg_data
+    cfg = dataclasses.replace(cfg, linear_eval="authors", probe_epochs=2)
+    run = types.SimpleNamespace(torch_device=torch.device("cpu"), stage=lambda name: contextlib.nullcontext())
+    monkeypatch.setattr(crs, "TrainingLog", lambda *a, **k: QUIET)
+    rec = crs.run_row({r.row: r for r in crs.chapter_rows(cfg)}["crs_cont"], cfg, data, 0, run)
+    cells = {c["target"]: c for c in rec["cells"]}
+    assert cells["RAF-like 7"]["best_epoch"] in (1, 2) and "fast_accuracy" in cells["RAF-like 7"]
+    assert "best_epoch" not in cells["negative group 5"]                  # derived targets keep the fast probe
+    assert cells["RAF-like 7"]["accuracy_low"] <= cells["RAF-like 7"]["accuracy"] <= cells["RAF-like 7"]["accuracy_high"]
