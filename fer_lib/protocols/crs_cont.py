@@ -36,8 +36,8 @@ from fer_lib.protocols.training_log import QUIET, TrainingLog
 from fer_lib.results import format_summary, summarise_seeds
 from fer_lib.runtime import seed_everything
 
-__all__ = ["CrsContData", "build_pretraining", "cells", "chapter_rows", "load_data", "premise_table", "pretrain",
-           "run_row", "summarise", "summary_view"]
+__all__ = ["CrsContData", "build_pretraining", "cells", "chapter_rows", "left_chance", "load_data", "premise_table",
+           "pretrain", "run_row", "summarise", "summary_view"]
 
 
 def chapter_rows(cfg) -> tuple[Row, ...]:
@@ -186,6 +186,19 @@ def cells(records: list[dict]) -> pd.DataFrame:
     frame["score"] = frame["accuracy"].where(frame["accuracy"].notna(), (frame["valence_ccc"] + frame["arousal_ccc"]) / 2)
     frame["interval"] = (frame["accuracy_high"] - frame["accuracy_low"]) / 2
     return frame
+
+
+def left_chance(frame: pd.DataFrame, target: str, num_classes: int) -> pd.DataFrame:
+    """Did each row's encoder learn anything the target can read? Per row (in ``frame`` order): mean accuracy
+    and mean lower end of its interval over test people (over seeds), chance = 1 / ``num_classes`` on the
+    class-balanced test half, and ``learned`` = that lower end lies above chance."""
+    sel = frame[frame.target == target]
+    if sel.empty:
+        raise KeyError(f"no cell of target {target!r}; targets: {sorted(frame.target.unique())}")
+    out = sel.groupby("row", sort=False)[["accuracy", "accuracy_low"]].mean()
+    out["chance"] = 1.0 / num_classes
+    out["learned"] = out["accuracy_low"] > out["chance"]
+    return out
 
 
 def summarise(records: list[dict], rows: tuple[Row, ...], value: str = "score") -> list[dict]:

@@ -73,3 +73,20 @@ def test_pretrain_runs_through_the_engine(optimizer):
     assert result.step == 3 and all(torch.isfinite(p).all() for p in model.parameters())
     with pytest.raises(ValueError, match="optimizer must be"):
         pretrain(model, Items(), optimizer="lamb", batch_size=6, max_steps=1)
+
+
+def test_left_chance_reads_the_interval_against_chance():
+    import pandas as pd
+
+    from fer_lib.protocols.crs_cont import left_chance
+
+    frame = pd.DataFrame([
+        {"row": "a", "seed": 0, "target": "t", "accuracy": 0.40, "accuracy_low": 0.30},
+        {"row": "a", "seed": 1, "target": "t", "accuracy": 0.50, "accuracy_low": 0.40},
+        {"row": "b", "seed": 0, "target": "t", "accuracy": 0.15, "accuracy_low": 0.11},    # low end under 1/8
+        {"row": "b", "seed": 0, "target": "u", "accuracy": 0.90, "accuracy_low": 0.80}])
+    out = left_chance(frame, "t", 8)
+    assert list(out.index) == ["a", "b"] and out.loc["a", "accuracy_low"] == pytest.approx(0.35)
+    assert out.loc["a", "learned"] and not out.loc["b", "learned"] and out.loc["b", "chance"] == 0.125
+    with pytest.raises(KeyError, match="no cell of target 'v'"):
+        left_chance(frame, "v", 8)
