@@ -88,9 +88,11 @@ PROFILES = {
               "probe_epochs": 5, "crop_scale_min": 0.8, "sweep_weights": (0.0,), "tsne_points": 60,
               "bootstrap_resamples": 50},
     # default: a CPU-sized run. Deviations from the paper, all for the step budget: small ResNet at 40 px, AdamW +
-    # warmup-cosine for 250 steps of 48 faces, crops of 0.8-1 of the area, temperature 0.2 (see the chapter).
+    # warmup-cosine for 250 steps of 48 faces, crops of 0.8-1 of the area, temperature 0.2. Measured on this pool:
+    # lr 5e-3 with 20 warmup steps left the fine-label SupCon rows collapsed (chance accuracy) on some seeds;
+    # lr 2e-3 with 60 warmup steps let every labelled row learn on every seed tried.
     "default": {"depth": 10, "width": 16, "render_size": 40, "image_size": 40, "batch_size": 48,
-                "optimizer": "adamw", "lr": 5e-3, "max_steps": 250, "warmup_steps": 20, "crop_scale_min": 0.8,
+                "optimizer": "adamw", "lr": 2e-3, "max_steps": 250, "warmup_steps": 60, "crop_scale_min": 0.8,
                 "temperature": 0.2, "probe_epochs": 30, "tsne_points": 600},
     # full: the paper's model, optimiser and schedule on the synthetic data (rendered at 64 px, up-sampled to
     # 224): not the paper's data; the real-data run needs cfg.dataset = real
