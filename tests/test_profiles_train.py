@@ -167,7 +167,7 @@ def test_crs_cont_rows_train(profile, fits):
         encoder = ResNetBackbone(cfg.depth, cfg.width, cfg.stem_stride)
         method = crs.build_pretraining(row, encoder, encoder.feature_dim, views, **build_kw, seed=0)
         crs.pretrain(method, sets[row.label_key == "expression"], **train_kw, seed=0)
-    assert_all_trained(fits, ["CrsCont"] * 5 + ["SupervisedEncoder"])
+    assert_all_trained(fits, ["CrsCont"] * 8 + ["SupervisedEncoder"])
 
 
 @pytest.mark.parametrize("profile", PROFILES)

@@ -1,71 +1,55 @@
 """The CRS-CONT chapter's protocol: pretrain an encoder per row, freeze it, read every target out linearly.
 
-    data = load_data(cfg)                               # synthetic domains: pretraining + evaluation sets
-    record = run_row(row, cfg, data, seed, run)         # {"cells": per-target scores, "fit": training numbers}
+    data = load_data(cfg)                               # pretraining pool + evaluation sets (crs_cont_data)
+    rows = chapter_rows(cfg)                            # the one-change rows, the weight sweep, the premise rows
+    record = run_row(row, cfg, data, seed, run)         # {"cells": per-target scores, "fit", "collapse", ...}
     frame = cells(records); table = summarise(records, rows)
 
 Rows are :class:`fer_lib.experiments.crs_cont.Row` records; the targets are ``experiments.crs_cont.TARGETS``.
 The methods (:class:`~fer_lib.methods.crs_cont.CrsCont`, :class:`~fer_lib.methods.crs_cont.SupervisedEncoder`)
 only define the training step; this module builds them, trains them through the engine and evaluates them
-with :func:`fer_lib.protocols.probes.evaluate_targets`.
+with :func:`fer_lib.protocols.probes.evaluate_targets`, each score with an interval over the test people.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from torch.utils.data import ConcatDataset
 
 from fer_lib.augment.fer_views import FerViewConfig
-from fer_lib.data.ck_frames import ck_style_frames
-from fer_lib.data.coarse import CoarseLabelled
-from fer_lib.data.datasets import FrameDataset
-from fer_lib.data.synth import SynthConfig, load_synth
+from fer_lib.data.labels import SYNTH_8
 from fer_lib.engine.optim import param_groups, warmup_cosine
 from fer_lib.engine.trainer import FitResult, steps_per_epoch
-from fer_lib.experiments.crs_cont import TARGETS, Row
+from fer_lib.experiments.crs_cont import CONTROL_ROWS, NEGATIVE_5, ROWS, Row
 from fer_lib.methods.crs_cont import CrsCont, SupervisedEncoder, default_class_weight
+from fer_lib.metrics.bootstrap import group_bootstrap
+from fer_lib.metrics.collapse import within_between_ratio
 from fer_lib.models.resnet import ResNetBackbone
+from fer_lib.protocols.crs_cont_data import CrsContData, load_data, pretraining_set, premise_table
 from fer_lib.protocols.probes import embed_sets, evaluate_targets
+from fer_lib.protocols.retrain_probe import authors_linear_probe
 from fer_lib.protocols.training_log import QUIET, TrainingLog
 from fer_lib.results import format_summary, summarise_seeds
 from fer_lib.runtime import seed_everything
 
-
-@dataclass
-class CrsContData:
-    """eval_sets: "<domain>/<split>" (and "lab/ck") -> frame Dataset; pretrain_sets: keep_fine -> the pretraining
-    domains' training frames with coarse labels (and the fine ones when keep_fine); targets: the frozen
-    evaluations (real data: :data:`.crs_cont_real.REAL_TARGETS`)."""
-
-    eval_sets: dict
-    pretrain_sets: dict
-    targets: tuple = TARGETS
-
-    def sizes(self) -> dict[str, int]:
-        return {k: len(v) for k, v in self.eval_sets.items()} | {"pretraining (coarse only)": len(self.pretrain_sets[False])}
+__all__ = ["CrsContData", "build_pretraining", "cells", "chapter_rows", "left_chance", "load_data", "premise_table",
+           "pretrain", "run_row", "summarise", "summary_view"]
 
 
-def load_data(cfg) -> CrsContData:
-    """Render (or read from the cache) the pretraining domains, the unseen FER2013-like domain and the lab domain;
-    ``cfg.dataset="real"``: RAF-DB, AffectNet and FERPlus from disk instead (:mod:`.crs_cont_real`)."""
-    if cfg.dataset == "real":
-        from fer_lib.protocols import crs_cont_real
-        return crs_cont_real.load_data(cfg, CrsContData)
-    synth = {d: load_synth(SynthConfig(domain=d, n_identities=cfg.lab_identities if d == "lab" else cfg.n_identities,
-                                       clips_per_identity=cfg.clips_per_identity, frames_per_clip=cfg.frames_per_clip,
-                                       size=cfg.render_size, seed=0))
-             for d in (*cfg.pretrain_domains, "fer2013", "lab")}
-    eval_sets = {f"{d}/{s}": FrameDataset(synth[d], s, cfg.frame_step) for d in synth if d != "lab"
-                 for s in ("train", "test")}
-    eval_sets["lab/ck"] = ck_style_frames(synth["lab"])
-    pretrain_sets = {keep_fine: ConcatDataset([CoarseLabelled(FrameDataset(synth[d], "train", cfg.frame_step),
-                                                              synth[d].classes, keep_fine=keep_fine)
-                                               for d in cfg.pretrain_domains]) for keep_fine in (False, True)}
-    return CrsContData(eval_sets, pretrain_sets)
+def chapter_rows(cfg) -> tuple[Row, ...]:
+    """ROWS, CRS-CONT at each other ``cfg.sweep_weights`` weight ("not in paper"), then CONTROL_ROWS (the
+    premise conditions; the held-out rows only when ``cfg.held_out`` names classes)."""
+    base = {r.row: r for r in ROWS}
+    sweep = tuple(replace(base["crs_cont"], row=f"crs_cont w={w:g}", label=f"CRS-CONT, weight {w:g}",
+                          negative_weight=float(w), paper=False)
+                  for w in cfg.sweep_weights if w not in (cfg.negative_weight, 1.0))
+    if cfg.dataset != "synthetic":   # the premise conditions need the generator's labels
+        return ROWS + sweep
+    return ROWS + sweep + tuple(r for r in CONTROL_ROWS if cfg.held_out or not r.held_out)
 
 
 def build_pretraining(row: Row, encoder: nn.Module, feature_dim: int, views: FerViewConfig, *,
@@ -117,11 +101,69 @@ def pretrain(method: nn.Module, dataset, *, optimizer: str = "sgd", lr: float = 
                    epochs=epochs, device=device, seed=seed)
 
 
+def with_negative_group(features: dict, classes: tuple[str, ...] = SYNTH_8) -> dict:
+    """Add "<name>:negative" for the AffectNet-like halves: the negative group's items only, ``expression``
+    relabelled to NEGATIVE_5 order (a 5-way target inside the group the weight vector acts on)."""
+    out = dict(features)
+    remap = np.full(len(classes), -1)
+    remap[[classes.index(c) for c in NEGATIVE_5]] = np.arange(len(NEGATIVE_5))
+    for name in ("affectnet/train", "affectnet/test"):
+        x, labels = features[name]
+        keep = remap[labels["expression"]] >= 0
+        out[f"{name}:negative"] = (x[keep], {k: v[keep] for k, v in labels.items()}
+                                   | {"expression": remap[labels["expression"][keep]]})
+    return out
+
+
+def evaluate_encoder(encoder: nn.Module, cfg, data: CrsContData, seed: int, device) -> tuple[list[dict], dict]:
+    """Every target's scores with intervals over the test people (classification: accuracy, macro F1,
+    balanced accuracy and their ``_low``/``_high``), and the embedded sets."""
+    feats = embed_sets(encoder, data.eval_sets, cfg.image_size, device)
+    feats = feats if data.real else with_negative_group(feats)   # the 5-way target needs the synthetic classes
+    scores = evaluate_targets(feats, data.targets, seed, probe_epochs=cfg.probe_epochs, probe_lr=cfg.probe_lr,
+                              probe_batch_size=cfg.probe_batch_size, ridge_alpha=cfg.ridge_alpha,
+                              keep_predictions=True, device=device)
+    by_name = {t.name: t for t in data.targets}
+    for s in scores:
+        if cfg.linear_eval == "authors" and by_name[s["target"]].label == "expression" \
+                and ":" not in by_name[s["target"]].train:
+            s |= {"fast_accuracy": s["accuracy"]} | authors_scores(encoder, cfg, data, feats, by_name[s["target"]],
+                                                                    seed, device)
+        pred = s.pop("predictions", None)
+        if pred is not None:
+            t = by_name[s["target"]]
+            labels = feats[t.test][1]
+            y = labels["coarse"] if t.label == "coarse" else labels["expression"]
+            people = labels.get("identity", np.arange(len(y)))   # real images carry no identity: per image
+            s |= group_bootstrap(y, pred, people, t.num_classes, cfg.bootstrap_resamples, seed=seed)
+    return scores, feats
+
+
+def authors_scores(encoder: nn.Module, cfg, data: CrsContData, feats: dict, target, seed: int, device) -> dict:
+    """One image target read out as the authors' retrain.py (:func:`authors_linear_probe`): accuracy of the best
+    test epoch and its predictions (the caller keeps the fast probe's as "fast_accuracy")."""
+    (_, train_labels), (test_x, test_labels) = feats[target.train], feats[target.test]
+    out = authors_linear_probe(encoder, encoder.feature_dim, data.eval_sets[target.train],
+                               train_labels["expression"], test_x, test_labels["expression"], target.num_classes,
+                               cfg.image_size, epochs=cfg.probe_epochs, batch_size=cfg.probe_batch_size,
+                               imbalanced_sampler=target.train.startswith("affectnet"), seed=seed, device=device)
+    return {"accuracy": out["accuracy"], "predictions": out["predictions"], "best_epoch": out["best_epoch"]}
+
+
+def collapse_index(feats: dict) -> float:
+    """Within-group collapse index (:func:`within_between_ratio`) of the AffectNet-like test half's
+    negative-group features over its five fine classes."""
+    if "affectnet/test:negative" not in feats:   # real data: no five-class negative group to measure
+        return float("nan")
+    x, labels = feats["affectnet/test:negative"]
+    return within_between_ratio(x, labels["expression"])
+
+
 def run_row(row: Row, cfg, data: CrsContData, seed: int, run) -> dict:
-    """Pretrain ``row`` with ``seed`` (seeded as the chapter always was: python, numpy and torch), then read every
-    target out of the frozen encoder. Returns {"row", "seed", "cells": [{"row", "seed", "target", scores...}],
-    "fit": {"row", "seed", "steps", "seconds", "images_per_s", "final_loss"},
-    "embedding": (features [N, F], labels) of "affectnet/test" (for the maps)}."""
+    """Pretrain ``row`` with ``seed`` (python, numpy and torch seeded), then read every target out of the
+    frozen encoder. Returns {"row", "seed", "cells": [{"row", "seed", "target", scores...}],
+    "fit": {"row", "seed", "steps", "seconds", "images_per_s", "final_loss"}, "collapse": {"row", "seed",
+    "collapse_index"}, "embedding": (features [N, F], labels) of "affectnet/test" (for the maps)}."""
     seed_everything(seed)
     encoder = ResNetBackbone(cfg.depth, cfg.width, cfg.stem_stride)
     views = FerViewConfig(size=cfg.image_size, scale=(cfg.crop_scale_min, 1.0))
@@ -129,41 +171,58 @@ def run_row(row: Row, cfg, data: CrsContData, seed: int, run) -> dict:
                                instance_weight=cfg.instance_weight, temperature=cfg.temperature,
                                proj_dim=cfg.proj_dim, seed=seed)
     with run.stage("pretrain"):
-        result = pretrain(method, data.pretrain_sets[row.label_key == "expression"], optimizer=cfg.optimizer,
-                          lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay, batch_size=cfg.batch_size,
+        result = pretrain(method, pretraining_set(data, row), optimizer=cfg.optimizer, lr=cfg.lr,
+                          momentum=cfg.momentum, weight_decay=cfg.weight_decay, batch_size=cfg.batch_size,
                           epochs=cfg.epochs, max_steps=cfg.max_steps, lr_step_epochs=cfg.lr_step_epochs,
                           lr_gamma=cfg.lr_gamma, warmup_steps=cfg.warmup_steps, seed=seed, device=run.torch_device,
                           log=TrainingLog(run, row.row, seed))
     with run.stage("evaluate"):
-        feats = embed_sets(encoder, data.eval_sets, cfg.image_size, run.torch_device)
-        scores = evaluate_targets(feats, data.targets, seed, probe_epochs=cfg.probe_epochs, probe_lr=cfg.probe_lr,
-                                  probe_batch_size=cfg.probe_batch_size, ridge_alpha=cfg.ridge_alpha,
-                                  device=run.torch_device)
+        scores, feats = evaluate_encoder(encoder, cfg, data, seed, run.torch_device)
     fit_row = {"row": row.row, "seed": seed, "steps": result.step, "seconds": round(result.seconds, 1),
                "images_per_s": round(result.samples_per_s, 1), "final_loss": result.history[-1]["loss"]}
-    return {"row": row.row, "seed": seed, "cells": [{"row": row.row, "seed": seed, **r} for r in scores], "fit": fit_row,
+    return {"row": row.row, "seed": seed, "cells": [{"row": row.row, "seed": seed, **r} for r in scores],
+            "fit": fit_row, "collapse": {"row": row.row, "seed": seed, "collapse_index": collapse_index(feats)},
             "embedding": feats["affectnet/test"]}
 
 
 def cells(records: list[dict]) -> pd.DataFrame:
-    """Every (row, seed, target) cell; "score" = accuracy, or the mean of valence and arousal CCC for V/A."""
+    """Every (row, seed, target) cell; "score" = accuracy, or the mean of valence and arousal CCC for V/A;
+    "interval" = half the width of the accuracy's 95 % interval over test people (NaN for V/A)."""
     frame = pd.DataFrame([c for r in records for c in r["cells"]])
+    frame["interval"] = (frame["accuracy_high"] - frame["accuracy_low"]) / 2
     if "valence_ccc" not in frame:   # no V/A target (the real datasets' evaluations)
         return frame.assign(score=frame["accuracy"])
-    frame["score"] = frame["accuracy"].where(frame["accuracy"].notna(), (frame["valence_ccc"] + frame["arousal_ccc"]) / 2)
+    va = (frame["valence_ccc"] + frame["arousal_ccc"]) / 2
+    frame["score"] = frame["accuracy"].where(frame["accuracy"].notna(), va)
     return frame
 
 
-def summarise(records: list[dict], rows: tuple[Row, ...]) -> list[dict]:
-    """One numeric line per row run, in ``rows`` order: row, seeds, and for each target its score (accuracy, or
-    the mean of valence and arousal CCC for V/A; fractions) as mean over seeds with ``<target>_std``."""
-    wide = cells(records).pivot_table(index=["row", "seed"], columns="target", values="score").reset_index()
+def left_chance(frame: pd.DataFrame, target: str, num_classes: int) -> pd.DataFrame:
+    """Did each row's encoder learn anything the target can read? Per row (in ``frame`` order): mean accuracy
+    and mean lower end of its interval over test people (over seeds), chance = 1 / ``num_classes`` on the
+    class-balanced test half, and ``learned`` = that lower end lies above chance."""
+    sel = frame[frame.target == target]
+    if sel.empty:
+        raise KeyError(f"no cell of target {target!r}; targets: {sorted(frame.target.unique())}")
+    out = sel.groupby("row", sort=False)[["accuracy", "accuracy_low"]].mean()
+    out["chance"] = 1.0 / num_classes
+    out["learned"] = out["accuracy_low"] > out["chance"]
+    return out
+
+
+def summarise(records: list[dict], rows: tuple[Row, ...], value: str = "score") -> list[dict]:
+    """One numeric line per row run, in ``rows`` order: row, seeds, and for each target ``value`` (default the
+    score: accuracy, or mean CCC for V/A; fractions) as mean over seeds with ``<target>_std``."""
+    wide = cells(records).pivot_table(index=["row", "seed"], columns="target", values=value).reset_index()
     names = list(dict.fromkeys(c["target"] for r in records for c in r["cells"]))   # the targets evaluated
     by_row = {s["row"]: s for s in summarise_seeds(wide.to_dict("records"), names)}
     return [by_row[r.row] for r in rows if r.row in by_row]
 
 
-def summary_view(summary: list[dict]) -> pd.DataFrame:
-    """The summary as shown: "mean ± std" in percent (V/A: mean CCC x 100), one decimal."""
+def summary_view(summary: list[dict], rows: tuple[Row, ...] = ()) -> pd.DataFrame:
+    """The summary as shown: "mean ± std" in percent (V/A: mean CCC x 100), one decimal; rows added here
+    (``Row.paper`` False) are marked "(not in paper)"."""
     view = format_summary(summary, scale=100)
+    added = {r.row for r in rows if not r.paper}
+    view.index = [f"{name} (not in paper)" if name in added else name for name in view.index]
     return view.rename(columns={"AffectNet-like V/A": "AffectNet-like V/A (mean CCC x100)"})

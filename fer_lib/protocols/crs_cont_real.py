@@ -111,4 +111,6 @@ def load_data(cfg, data_cls):
     require_data("crs_cont", cfg)
     sets = eval_sets(cfg)
     mine, target = user_target(cfg)
-    return data_cls(sets | mine, pretrain_sets(cfg, sets), targets=REAL_TARGETS + target)
+    mix = pretrain_sets(cfg, sets)
+    return data_cls(sets | mine, pool={}, cache={(keep_fine, 0.0, False): mix[keep_fine] for keep_fine in mix},
+                    targets=REAL_TARGETS + target, real=True)

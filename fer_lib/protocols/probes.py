@@ -39,7 +39,7 @@ from fer_lib.data.labels import coarse_labels
 from fer_lib.engine.features import embed, to_unit_float
 from fer_lib.engine.optim import param_groups, warmup_cosine
 from fer_lib.engine.trainer import StepInfo, fit, steps_per_epoch
-from fer_lib.metrics.classification import accuracy, macro_f1
+from fer_lib.metrics.classification import accuracy, macro_f1, uar
 from fer_lib.metrics.identity import identification_1nn
 from fer_lib.metrics.regression import ccc, rmse
 
@@ -329,7 +329,8 @@ def _labels(labels: dict[str, np.ndarray], target, which: str) -> np.ndarray:
 
 def evaluate_targets(features: dict, targets: tuple, seed: int = 0, probe_epochs: int = 50,
                      probe_lr: float = 1e-2, probe_batch_size: int = 128, ridge_alpha: float = 1.0,
-                     imbalanced_sampler: bool = False, device: str | torch.device = "cpu") -> list[dict]:
+                     imbalanced_sampler: bool = False, keep_predictions: bool = False,
+                     device: str | torch.device = "cpu") -> list[dict]:
     """Fit one read-out per target on frozen ``features`` (from :func:`embed_sets`).
 
     targets: records with ``name`` (table column), ``train``/``test`` (keys of ``features``), ``label``
@@ -340,7 +341,9 @@ def evaluate_targets(features: dict, targets: tuple, seed: int = 0, probe_epochs
     imbalanced_sampler: train the classification layers with :func:`linear_probe`'s class-balanced sampler
     (the authors do so for AffectNet) instead of plain shuffling; a target with ``imbalanced=True`` gets it alone.
 
-    Returns one row per target: classification {"target", "accuracy", "macro_f1"}; V/A
+    keep_predictions: classification rows also carry "predictions" (int [N_test], for intervals over people).
+
+    Returns one row per target: classification {"target", "accuracy", "macro_f1", "balanced_accuracy"}; V/A
     {"target", "valence_ccc", "arousal_ccc", "valence_rmse", "arousal_rmse"}.
     """
     rows = []
@@ -360,5 +363,7 @@ def evaluate_targets(features: dict, targets: tuple, seed: int = 0, probe_epochs
                                batch_size=probe_batch_size, seed=seed,
                                balanced_sampler=imbalanced_sampler or getattr(target, "imbalanced", False),
                                device=device)
-            rows.append({"target": target.name, "accuracy": res.accuracy, "macro_f1": res.macro_f1})
+            rows.append({"target": target.name, "accuracy": res.accuracy, "macro_f1": res.macro_f1,
+                         "balanced_accuracy": uar(yte, res.predictions, target.num_classes)}
+                        | ({"predictions": res.predictions} if keep_predictions else {}))
     return rows

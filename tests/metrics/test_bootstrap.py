@@ -55,3 +55,19 @@ def test_clip_bootstrap_uar_matches_the_metric_and_a_loop():
     low, high = np.percentile(stats, [2.5, 97.5])
     assert (out["low"], out["high"]) == pytest.approx((low, high))
     assert out["low"] < out["uar"] < out["high"]
+
+
+def test_group_bootstrap_metrics_and_intervals():
+    from fer_lib.metrics.bootstrap import group_bootstrap
+    from fer_lib.metrics.classification import accuracy, uar
+
+    # person a: true [0, 0, 1], pred [0, 1, 1]; person b: true [0, 2], pred [0, 2] (perfect)
+    y, p, people = np.array([0, 0, 1, 0, 2]), np.array([0, 1, 1, 0, 2]), np.array([1, 1, 1, 2, 2])
+    out = group_bootstrap(y, p, people, 3, resamples=4000, seed=0)
+    assert out["accuracy"] == pytest.approx(accuracy(y, p)) and out["macro_f1"] == pytest.approx(macro_f1(y, p, 3))
+    assert out["balanced_accuracy"] == pytest.approx(uar(y, p, 3)) and out["groups"] == 2
+    # resamples {a,a}: acc 2/3, recall (1/2 + 1) / 2 = 3/4; {b,b}: all 1 -> the percentile ends
+    assert out["accuracy_low"] == pytest.approx(2 / 3) and out["accuracy_high"] == pytest.approx(1.0)
+    assert out["balanced_accuracy_low"] == pytest.approx(3 / 4) and out["balanced_accuracy_high"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="0..2"):
+        group_bootstrap(np.array([3]), np.array([0]), np.array([0]), 3)

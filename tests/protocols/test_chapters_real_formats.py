@@ -17,8 +17,6 @@ CHAPTERS = {
               {"dataset": "real", "batch_size": 8}, "Aff-Wild2 EXPR + AffectNet, ExpW, MS1MV2"),
     "mae_dfer": (lambda root: fx.dfew(root / "dfew") | fx.voxceleb2(root / "vox2"),
                  {"dataset": "DFEW", "pre_batch": 2, "ft_batch": 2}, "VoxCeleb2 -> DFEW"),
-    "crs_cont": (lambda root: fx.rafdb(root / "raf") | fx.affectnet_coarse(root / "an") | fx.ferplus(root / "fp"),
-                 {"dataset": "real"}, "RAF-DB + AffectNet -> RAF-DB, AffectNet, FERPlus"),
 }
 
 
@@ -36,3 +34,17 @@ def test_chapter_runs_on_real_format_files(chapter, tmp_path, monkeypatch):
     results = load_results(chapter, "real", tmp_path / "results")
     assert results["data"] == label and results["tables"]
     assert not (tmp_path / "cache" / "synth").exists(), "a synthetic set was rendered"
+
+
+@pytest.mark.notebook
+def test_crs_cont_chapter_stops_on_real_data_before_any_work(tmp_path, monkeypatch):
+    """Its premise, noise and mechanism sections need the generator's labels: the chapter says so in its data
+    cell (the real-data protocol itself is exercised by test_full_dry_run)."""
+    for variable, folder in (("FER_RESULTS_DIR", "results"), ("FER_CACHE_DIR", "cache")):
+        monkeypatch.setenv(variable, str(tmp_path / folder))
+    root = tmp_path / "data"
+    params = {"dataset": "real", **fx.rafdb(root / "raf"), **fx.affectnet_coarse(root / "an"), **fx.ferplus(root / "fp")}
+    [outcome] = runner.run_chapters(["crs_cont"], "smoke", params, force=True, out_dir=tmp_path / "executed",
+                                    progress=False, name="real")
+    assert outcome.status == "failed" and "synthetic data only" in outcome.error
+    assert not (tmp_path / "cache" / "synth").exists()

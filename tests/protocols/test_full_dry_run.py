@@ -26,7 +26,7 @@ from fer_lib.experiments import abaw6 as abaw6_exp
 from fer_lib.experiments import crs_cont as crs_exp
 from fer_lib.experiments import mae_dfer as mae_exp
 from fer_lib.experiments import ssl_fer as ssl_exp
-from fer_lib.protocols import abaw6, crs_cont, mae_dfer, probes, ssl_fer, ssl_fer_data, training_log
+from fer_lib.protocols import abaw6, crs_cont, crs_cont_data, mae_dfer, probes, ssl_fer, ssl_fer_data, training_log
 from fer_lib.results import start_run
 
 STEPS = 2
@@ -58,7 +58,7 @@ def fits(monkeypatch, tmp_path):
     def no_synthetic(*args, **kwargs):
         raise AssertionError("a synthetic set was rendered on the real-data path")
 
-    for module in (abaw6, crs_cont, mae_dfer, ssl_fer_data):   # every chapter's renderer
+    for module in (abaw6, crs_cont_data, mae_dfer, ssl_fer_data):   # every chapter's renderer
         monkeypatch.setattr(module, "load_synth", no_synthetic)
     return calls
 
@@ -97,8 +97,8 @@ def test_crs_cont_full_on_rafdb_affectnet_ferplus_files(tmp_path, fits):
     data = crs_cont.load_data(cfg)
     sizes = data.sizes()
     # AffectNet: label 8 ("none") dropped; 7 classes also drop contempt; the Mix keeps contempt (8 classes)
-    assert sizes["rafdb/train"] == 8 and sizes["affectnet/test"] == 8 and sizes["pretraining (coarse only)"] == 17
-    assert set(data.pretrain_sets[False][0]) == {"image", "coarse", "index"}      # coarse labels only
+    assert sizes["rafdb/train"] == 8 and sizes["affectnet/test"] == 8 and sizes["pretraining pool"] == 17
+    assert set(data.cache[(False, 0.0, False)][0]) == {"image", "coarse", "index"}      # coarse labels only
     rows = {r.row: r for r in crs_exp.ROWS}
     records = [crs_cont.run_row(rows[name], cfg, data, 0, run) for name in ("crs_cont", "supervised_ce")]
     assert_trained([c for c in fits if c["method"] != "LinearProbe"], ["CrsCont", "SupervisedEncoder"])

@@ -128,3 +128,19 @@ def test_balanced_sampler_probe_equals_a_direct_engine_run_with_the_sampler():
     with torch.no_grad():
         want = probe.eval()(torch.as_tensor(xt)).argmax(1).numpy()
     np.testing.assert_array_equal(got.predictions, want)
+
+
+def test_evaluate_reports_balanced_accuracy_and_keeps_predictions():
+    from fer_lib.metrics.classification import accuracy, uar
+
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], [90, 10])                                   # imbalanced: recall differs from accuracy
+    x = (y[:, None] + rng.normal(0, 0.8, (100, 1))).astype(np.float32)
+    feats = {"a": (x, {"expression": y})}
+    row = evaluate_targets(feats, (Target("t", "a", "a", "expression", 2),), probe_epochs=20,
+                           keep_predictions=True)[0]
+    pred = row["predictions"]
+    assert pred.shape == (100,) and row["accuracy"] == pytest.approx(accuracy(y, pred))
+    assert row["balanced_accuracy"] == pytest.approx(uar(y, pred, 2))
+    assert row["balanced_accuracy"] != pytest.approx(row["accuracy"])
+    assert "predictions" not in evaluate_targets(feats, (Target("t", "a", "a", "expression", 2),), probe_epochs=2)[0]
