@@ -189,7 +189,8 @@ def cells(records: list[dict]) -> pd.DataFrame:
     """Every (row, seed, target) cell; "score" = accuracy, or the mean of valence and arousal CCC for V/A;
     "interval" = half the width of the accuracy's 95 % interval over test people (NaN for V/A)."""
     frame = pd.DataFrame([c for r in records for c in r["cells"]])
-    frame["interval"] = (frame["accuracy_high"] - frame["accuracy_low"]) / 2
+    if "accuracy_high" in frame:   # the bootstrap over test people ran
+        frame["interval"] = (frame["accuracy_high"] - frame["accuracy_low"]) / 2
     if "valence_ccc" not in frame:   # no V/A target (the real datasets' evaluations)
         return frame.assign(score=frame["accuracy"])
     va = (frame["valence_ccc"] + frame["arousal_ccc"]) / 2

@@ -40,7 +40,7 @@ def test_class_distribution_ignores_unknown_labels():
 def test_a_target_marked_imbalanced_gets_the_balanced_sampler(monkeypatch):
     seen = []
     monkeypatch.setattr(probes, "linear_probe", lambda *a, balanced_sampler, **k: seen.append(balanced_sampler)
-                        or types.SimpleNamespace(accuracy=0.5, macro_f1=0.5))
+                        or types.SimpleNamespace(accuracy=0.5, macro_f1=0.5, predictions=np.array([0, 1, 1, 1])))
     feats = {"a": (np.zeros((4, 2), np.float32), {"expression": np.array([0, 1, 0, 1])})}
     plain = types.SimpleNamespace(name="p", train="a", test="a", label="expression", num_classes=2)
     marked = types.SimpleNamespace(**{**plain.__dict__, "name": "m", "imbalanced": True})
