@@ -119,6 +119,12 @@ class CorruptSkips:
         return int(self.shared.value)
 
 
+def skipped(datasets) -> int:
+    """Corrupt-image reads skipped so far by ``datasets`` (loaders made with ``skip_corrupt=True``; the others
+    count 0): the number a results file reports."""
+    return sum(d.skips.count for d in datasets if getattr(d, "skips", None) is not None)
+
+
 def first_readable(index: int, n: int, read: Callable[[int], T], skips: CorruptSkips | None) -> T:
     """``read(index)``; with ``skips``, a CorruptImageError is counted and ``index + 1, index + 2, ...``
     (wrapping around ``n``) are tried instead. Without ``skips`` (the default) the error propagates."""

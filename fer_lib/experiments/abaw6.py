@@ -22,6 +22,7 @@ class Config:
     seeds: Seeds = (0, 1, 2)
     key_seeds: Seeds = (0, 1, 2, 3, 4)     # rows in a testable claim (CLAIMS) run these seeds
     dataset: Annotated[str, OneOf("synthetic", "real")] = "synthetic"  # "real": the paths at the end
+    skip_corrupt: bool = False      # real data: skip truncated/corrupt images, counted in the results (default: stop)
     data_seed: NonNegInt = 0
     # Aff-Wild2-like videos (8 classes incl. "other"); a fraction of the training clips labelled
     aw2_identities: PosInt = 100

@@ -15,6 +15,7 @@ class Config:
     """Defaults = MAE-DFER (Sun et al., ACM MM 2023) on DFEW; the `full` profile keeps them."""
 
     dataset: Annotated[str, OneOf("synthetic", "DFEW", "FERV39k", "MAFW")] = "synthetic"  # real: the paths at the end
+    skip_corrupt: bool = False      # real data: skip truncated/corrupt images, counted in the results (default: stop)
     seeds: Seeds = (0, 1, 2)
     key_seeds: Seeds = (0, 1, 2, 3, 4)     # rows in a testable claim (CLAIMS) run these seeds
     # data: 16 frames at 160², sampling rate 4; synthetic clips are clip_frames long (test views sample them)

@@ -59,6 +59,7 @@ class AbawData:
     evaluation: Frames        # held-out identities' frames (a separate render; every class in >= N clips)
     evaluation_video: np.ndarray
     trained: dict = field(default_factory=dict)  # phase-1/2 results by (spatial, seed): rows that share them
+    loaders: list = field(default_factory=list)  # real data: the format loaders (their corrupt-image skips)
 
 
 def _clip_frames(videos, clips: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

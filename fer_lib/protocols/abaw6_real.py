@@ -49,7 +49,8 @@ def expr_split(annotations: str, cfg) -> tuple[Labelled, np.ndarray]:
     """An EXPR split's valid frames (items at ``cfg.image_size``) and their video ids [N] (ints, per video name)."""
     index = load_expr_split(annotations, cfg.aw2_frames)
     _, video = np.unique(index.videos, return_inverse=True)
-    return Labelled(ExprFrames(index, size=cfg.image_size), index.labels), video.astype(np.int64)
+    frames = ExprFrames(index, size=cfg.image_size, skip_corrupt=cfg.skip_corrupt)
+    return Labelled(frames, index.labels), video.astype(np.int64)
 
 
 def load_data(cfg, data_cls):
@@ -58,11 +59,13 @@ def load_data(cfg, data_cls):
     size = cfg.image_size
     labelled, labelled_video = expr_split(cfg.aw2_train_annotations, cfg)
     evaluation, evaluation_video = expr_split(cfg.aw2_val_annotations, cfg)
-    affectnet = AffectNetImages(cfg.affectnet_train_csv, cfg.affectnet_images, size=size)
-    expw = ExpwFaces(cfg.expw_root, size=size)
+    affectnet = AffectNetImages(cfg.affectnet_train_csv, cfg.affectnet_images, size=size,
+                                skip_corrupt=cfg.skip_corrupt)
+    expw = ExpwFaces(cfg.expw_root, size=size, skip_corrupt=cfg.skip_corrupt)
     extra = Concat([Relabelled(Labelled(affectnet, affectnet.targets), AFFECTNET_8, AFFWILD2_8, missing_as="other"),
                     Relabelled(Labelled(expw, expw.list.labels), EXPW_7, AFFWILD2_8)])
-    ms1m = MS1MRecordIO(cfg.ms1m_rec, size=size)
+    ms1m = MS1MRecordIO(cfg.ms1m_rec, size=size, skip_corrupt=cfg.skip_corrupt)
     pool = Labelled(ms1m, np.full(len(ms1m), UNKNOWN))
     return data_cls(labelled=labelled, labelled_video=labelled_video, unlabelled=labelled, extra=extra, pool=pool,
-                    evaluation=evaluation, evaluation_video=evaluation_video)
+                    evaluation=evaluation, evaluation_video=evaluation_video,
+                    loaders=[labelled.dataset, evaluation.dataset, affectnet, expw, ms1m])

@@ -60,6 +60,7 @@ class MaeDferData:
     pretrained: dict = field(default_factory=dict)
     features: dict = field(default_factory=dict)
     models: dict = field(default_factory=dict)
+    loaders: list = field(default_factory=list)  # real data: the format loaders (their corrupt-image skips)
 
     @property
     def has_gaze(self) -> bool:

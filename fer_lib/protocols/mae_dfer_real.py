@@ -61,13 +61,16 @@ def load_data(cfg, data_cls):
     files = annotation_files(cfg)
     pool = VideoListClips(cfg.voxceleb2_list, cfg.voxceleb2_root or None, num_frames=cfg.frames, stride=cfg.stride,
                           size=cfg.image_size, seed=0)
+    skip = cfg.skip_corrupt
     train = FrameFolderClips(files["train"], module.CLASSES, num_frames=cfg.frames, stride=cfg.stride,
-                             size=cfg.image_size, seed=0)
+                             size=cfg.image_size, seed=0, skip_corrupt=skip)
     test = FrameFolderClips(files["test"], module.CLASSES, num_frames=cfg.clip_frames, stride=1,
-                            size=cfg.image_size)
+                            size=cfg.image_size, skip_corrupt=skip)
     probe_train, probe_test = (FrameFolderClips(files[split], module.CLASSES, num_frames=cfg.frames,
-                                                stride=cfg.stride, size=cfg.image_size) for split in ("train", "test"))
-    return data_cls(pool, train, test, probe_train, probe_test, labelled=None)
+                                                stride=cfg.stride, size=cfg.image_size, skip_corrupt=skip)
+                               for split in ("train", "test"))
+    return data_cls(pool, train, test, probe_train, probe_test, labelled=None,
+                    loaders=[train, test, probe_train, probe_test])
 
 
 def with_notebook_paths(cfg, dfew_root: str | None, dfew_fold: int, voxceleb2_list: str | None):

@@ -53,3 +53,25 @@ def test_optional_paths_are_checked_only_when_set(tmp_path):
     problems = missing_data("crs_cont", cfg)
     assert f"user_target_train={tmp_path / 'none.txt'}: no such file" in problems
     assert not any(p.startswith("user_target_test") for p in problems)
+
+
+@pytest.mark.parametrize("skip", [False, True])
+def test_skip_corrupt_reaches_abaw6s_real_loaders_and_is_counted(tmp_path, skip):
+    """Issue 14: a truncated Aff-Wild2 frame stops the run naming the file, or with skip_corrupt is replaced by the
+    next readable frame and counted, the count the chapter writes into its results."""
+    import real_fixtures as fx
+
+    from fer_lib.data.images import CorruptImageError, skipped
+    from fer_lib.protocols import abaw6
+
+    affectnet = {k: v for k, v in fx.affectnet(tmp_path / "an").items() if k != "affectnet_val_csv"}
+    paths = fx.affwild2(tmp_path / "aw2") | affectnet | fx.expw(tmp_path / "expw") | fx.ms1m(tmp_path / "ms1m", n=16)
+    bad = tmp_path / "aw2" / "cropped_aligned" / "video2" / "00001.jpg"
+    bad.write_bytes(bad.read_bytes()[: len(bad.read_bytes()) // 2])
+    data = abaw6.load_data(chapter_config("abaw6", "smoke", {"dataset": "real", "skip_corrupt": skip, **paths}))
+    if not skip:
+        with pytest.raises(CorruptImageError, match="video2/00001.jpg"):
+            [data.labelled[i] for i in range(len(data.labelled))]
+        return
+    items = [data.labelled[i] for i in range(len(data.labelled))]
+    assert len(items) == 16 and skipped(data.loaders) == 1
