@@ -35,7 +35,7 @@ from fer_lib.data.synth import swap_frame
 from fer_lib.engine import distributed as ddp
 from fer_lib.engine.features import embed
 from fer_lib.engine.trainer import FitResult
-from fer_lib.experiments.ssl_fer import CURVE_ROWS, Row
+from fer_lib.experiments.ssl_fer import CURVE_ROWS, ROWS, Row
 from fer_lib.faces.swap import swap_faces
 from fer_lib.faces.swap_oracle import mean_errors, swap_errors
 from fer_lib.methods.byol import BYOL
@@ -123,7 +123,7 @@ def pretrain(row: Row, cfg, data: SSLFERData, seed: int, device, checkpoint_root
 
     With ``checkpoint_root`` the run checkpoints every ``cfg.checkpoint_every`` steps and at the end into
     :func:`checkpoint_dir` and resumes from there: an interrupted chapter continues, and a row already trained
-    (by an earlier execution, or under torchrun by :mod:`fer_lib.protocols.ssl_fer_train`) is loaded, not
+    (by an earlier execution, or under torchrun by :mod:`fer_lib.protocols.train`) is loaded, not
     retrained. Under torchrun each process takes 1/world of the step's images. Every step's items come from
     distinct clips (:func:`~fer_lib.protocols.ssl_fer_data.batch_sampler`). ``log``: the row's progress bar
     and history file (:mod:`.training_log`). snapshots (with ``checkpoint_root``): also save the backbone at
@@ -149,6 +149,17 @@ def pretrain(row: Row, cfg, data: SSLFERData, seed: int, device, checkpoint_root
                      checkpoint_dir=folder, checkpoint_every=cfg.checkpoint_every if folder else 0,
                      resume=folder is not None, callbacks=callbacks)
     return method, result
+
+
+def trainable_rows(cfg) -> dict[str, Row]:
+    """The rows :mod:`.train` can pretrain outside the notebook: every re-run row but the untrained control."""
+    return {r.row: r for r in ROWS if r.rerun and r.method != "none"}
+
+
+def train_row(row: Row, cfg, data: SSLFERData, seed: int, device, checkpoint_root: str | Path) -> Path:
+    """Pretrain (resume, or find finished) ``row`` into its :func:`checkpoint_dir` (the :mod:`.train` entry point)."""
+    pretrain(row, cfg, data, seed, device, checkpoint_root)
+    return checkpoint_dir(checkpoint_root, row, cfg, seed)
 
 
 def images_per_item(row: Row) -> int:
@@ -290,7 +301,7 @@ def _swap_oracle(cfg, data: SSLFERData, batch: dict) -> dict:
 
 def run_row(row: Row, cfg, data: SSLFERData, seed: int, run) -> dict:
     """Pretrain ``row`` with ``seed`` (checkpointed under ``run.checkpoint_root()``: an interrupted row resumes and
-    a row trained beforehand, e.g. by :mod:`.ssl_fer_train`, is loaded) and evaluate its frozen backbone.
+    a row trained beforehand, e.g. by :mod:`.train`, is loaded) and evaluate its frozen backbone.
 
     Returns the per-seed record: row, seed, :func:`evaluate`'s scores, images_per_s (None when loaded or
     untrained), swaps_skipped. The first seed's backbone and loss history are kept in ``data.encoders`` and

@@ -1,4 +1,5 @@
-"""SSL-FER rows trained outside the notebook (the torchrun entry point) and picked up by the chapter's protocol."""
+"""Rows trained outside the notebook (the torchrun entry point, fer_lib.protocols.train) and picked up by the
+chapter's protocol."""
 
 import pytest
 import torch
@@ -6,7 +7,7 @@ import torch
 from fer_lib.config import resolve
 from fer_lib.experiments import ssl_fer as E
 from fer_lib.protocols import ssl_fer as P
-from fer_lib.protocols import ssl_fer_train
+from fer_lib.protocols import train
 
 ROW = next(r for r in E.ROWS if r.row == "TimeAug+HardNeg+MaskFN")
 
@@ -28,7 +29,7 @@ def test_checkpoint_folder_follows_the_training_config_only():
 
 
 def test_rows_trained_by_the_entry_point_are_loaded_not_retrained(dirs):
-    assert ssl_fer_train.main(["--profile", "smoke", "--rows", ROW.row, "--seeds", "0", "-p", "epochs", "3"]) == 0
+    assert train.main(["ssl_fer", "--profile", "smoke", "--rows", ROW.row, "--seeds", "0", "-p", "epochs", "3"]) == 0
     cfg = resolve(E.Config, E.PROFILES, "smoke", {"epochs": 3})
     data = P.load_data(cfg)
     reference, fresh = P.pretrain(ROW, cfg, data, 0, torch.device("cpu"))           # no checkpoints
@@ -38,4 +39,6 @@ def test_rows_trained_by_the_entry_point_are_loaded_not_retrained(dirs):
         assert torch.equal(loaded.backbone.state_dict()[key], value), key
     assert P.images_per_second(ROW, cfg, result) is None and P.images_per_second(ROW, cfg, fresh) > 0
     with pytest.raises(SystemExit):
-        ssl_fer_train.main(["--profile", "smoke", "--rows", "SimSiam"])
+        train.main(["ssl_fer", "--profile", "smoke", "--rows", "SimSiam"])
+    with pytest.raises(SystemExit):
+        train.main(["data", "--profile", "smoke"])                       # a chapter without trainable rows
