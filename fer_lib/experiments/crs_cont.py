@@ -67,6 +67,7 @@ class Config:
     temperature: PosFloat = 0.07
     negative_weight: NonNegFloat = 0.5    # the weight vector's entry for the negative group (others 1)
     instance_weight: NonNegFloat = 0.4    # the softmax-contrast term
+    checkpoint_every: PosInt = 500        # steps between checkpoints of a row's pretraining (and one at its end)
     # frozen evaluation: "fast" = a linear layer on standardised frozen features (AdamW, last epoch); "authors" =
     # retrain.py for the image targets (SGD lr 4, re-cropped + flipped faces every step, the imbalanced sampler on
     # AffectNet-like targets, best epoch on the test set); the derived targets (negative group, coarse, V/A) stay fast

@@ -2,18 +2,22 @@
 
     data = load_data(cfg)                               # pretraining pool + evaluation sets (crs_cont_data)
     rows = chapter_rows(cfg)                            # the one-change rows, the weight sweep, the premise rows
-    record = run_row(row, cfg, data, seed, run)         # {"cells": per-target scores, "fit", "collapse", ...}
+    record = run_row(row, cfg, data, seed, run)         # pretrain (or load its checkpoint), evaluate: {"cells", ...}
     frame = cells(records); table = summarise(records, rows)
 
 Rows are :class:`fer_lib.experiments.crs_cont.Row` records; the targets are ``experiments.crs_cont.TARGETS``.
 The methods (:class:`~fer_lib.methods.crs_cont.CrsCont`, :class:`~fer_lib.methods.crs_cont.SupervisedEncoder`)
 only define the training step; this module builds them, trains them through the engine and evaluates them
 with :func:`fer_lib.protocols.probes.evaluate_targets`, each score with an interval over the test people.
+Each (row, seed)'s pretraining checkpoints under ``run.checkpoint_root()`` (:func:`checkpoint_dir`), so an
+interrupted chapter resumes and rows trained beforehand under torchrun (``python -m fer_lib.protocols.train
+crs_cont``, :func:`trainable_rows` / :func:`train_row`) are loaded, not retrained.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,6 +26,7 @@ from torch import nn
 
 from fer_lib.augment.fer_views import FerViewConfig
 from fer_lib.data.labels import SYNTH_8
+from fer_lib.engine import distributed as ddp
 from fer_lib.engine.optim import param_groups, warmup_cosine
 from fer_lib.engine.trainer import FitResult, steps_per_epoch
 from fer_lib.experiments.crs_cont import CONTROL_ROWS, NEGATIVE_5, ROWS, Row
@@ -32,12 +37,22 @@ from fer_lib.models.resnet import ResNetBackbone
 from fer_lib.protocols.crs_cont_data import CrsContData, load_data, pretraining_set, premise_table
 from fer_lib.protocols.probes import embed_sets, evaluate_targets
 from fer_lib.protocols.retrain_probe import authors_linear_probe
+from fer_lib.protocols.row_checkpoint import row_checkpoint_dir
 from fer_lib.protocols.training_log import QUIET, TrainingLog
 from fer_lib.results import format_summary, summarise_seeds
 from fer_lib.runtime import seed_everything
 
-__all__ = ["CrsContData", "build_pretraining", "cells", "chapter_rows", "left_chance", "load_data", "premise_table",
-           "pretrain", "run_row", "summarise", "summary_view"]
+__all__ = ["CrsContData", "build_pretraining", "build_row", "cells", "chapter_rows", "checkpoint_dir", "left_chance",
+           "load_data", "premise_table", "pretrain", "pretrain_row", "run_row", "summarise", "summary_view",
+           "train_row", "trainable_rows"]
+
+#: Config keys that change only the evaluation or the bookkeeping, never a row's pretraining: a checkpoint
+#: stays valid when they change (:func:`checkpoint_dir`).
+NOT_TRAINING = ("seeds", "key_seeds", "eval_identities", "eval_stills", "lab_identities", "lab_frames",
+                "occlusion_margin", "linear_eval", "probe_epochs", "probe_lr", "probe_batch_size", "ridge_alpha",
+                "bootstrap_resamples", "sweep_weights", "tsne_points", "test_fraction", "checkpoint_every",
+                "rafdb_test_list", "affectnet_val_csv", "ferplus_h5", "user_target_train", "user_target_test",
+                "user_target_name")
 
 
 def chapter_rows(cfg) -> tuple[Row, ...]:
@@ -78,16 +93,24 @@ def build_pretraining(row: Row, encoder: nn.Module, feature_dim: int, views: Fer
 def pretrain(method: nn.Module, dataset, *, optimizer: str = "sgd", lr: float = 0.5, momentum: float = 0.9,
              weight_decay: float = 1e-4, batch_size: int = 128, epochs: int = 100, max_steps: int = 0,
              lr_step_epochs: int = 20, lr_gamma: float = 0.5, warmup_steps: int = 0, seed: int = 0,
-             device: str | torch.device = "cpu", log: TrainingLog = QUIET) -> FitResult:
+             device: str | torch.device = "cpu", log: TrainingLog = QUIET, checkpoint_dir: str | Path | None = None,
+             checkpoint_every: int = 0) -> FitResult:
     """Train ``method`` on ``dataset`` through the engine.
 
     optimizer "sgd": the code's SGD(lr, momentum, weight decay on every parameter) with the learning rate
     multiplied by ``lr_gamma`` every ``lr_step_epochs`` epochs; "adamw": AdamW (no decay on norms and
     biases) with ``warmup_steps`` of linear warmup then cosine, the CPU profiles' choice for few steps.
     max_steps > 0 stops after that many optimizer steps (epochs otherwise). ``log``: the row's progress bar
-    and history file (:mod:`.training_log`).
+    and history file (:mod:`.training_log`). checkpoint_dir: save ``last.pt`` there every ``checkpoint_every``
+    steps (0: at the end only) and resume from it (a finished one is loaded, not retrained). batch_size is the
+    step's batch: under torchrun each of the W processes takes batch_size / W of it (each contrasts its own
+    share; the authors' single-process code contrasts the whole batch).
     """
-    spe = steps_per_epoch(len(dataset), batch_size)
+    world = ddp.get_world_size()
+    if batch_size % world:
+        raise ValueError(f"a batch of {batch_size} does not split over {world} processes")
+    batch_size //= world
+    spe = steps_per_epoch(len(dataset), batch_size, world_size=world)
     total = min(epochs * spe, max_steps) if max_steps > 0 else epochs * spe
     if optimizer == "sgd":
         opt = torch.optim.SGD(method.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
@@ -98,7 +121,49 @@ def pretrain(method: nn.Module, dataset, *, optimizer: str = "sgd", lr: float = 
     else:
         raise ValueError(f"optimizer must be 'sgd' or 'adamw', got {optimizer!r}")
     return log.fit(method, dataset, optimizers=opt, schedulers=sched, batch_size=batch_size, max_steps=total,
-                   epochs=epochs, device=device, seed=seed)
+                   epochs=epochs, device=device, seed=seed, checkpoint_dir=checkpoint_dir,
+                   checkpoint_every=checkpoint_every, resume=checkpoint_dir is not None)
+
+
+def checkpoint_dir(root: str | Path, row: Row, cfg, seed: int) -> Path:
+    """The folder of one (row, seed)'s pretraining under ``root``: its name hashes the training keys (not
+    :data:`NOT_TRAINING`), the row and the library's code (:func:`.row_checkpoint.row_checkpoint_dir`)."""
+    return row_checkpoint_dir(root, row, cfg, seed, NOT_TRAINING)
+
+
+def build_row(row: Row, cfg, seed: int) -> nn.Module:
+    """The row's method around a fresh ResNet (python, numpy and torch seeded with ``seed`` first)."""
+    seed_everything(seed)
+    encoder = ResNetBackbone(cfg.depth, cfg.width, cfg.stem_stride)
+    views = FerViewConfig(size=cfg.image_size, scale=(cfg.crop_scale_min, 1.0))
+    return build_pretraining(row, encoder, encoder.feature_dim, views, negative_weight=cfg.negative_weight,
+                             instance_weight=cfg.instance_weight, temperature=cfg.temperature,
+                             proj_dim=cfg.proj_dim, seed=seed)
+
+
+def pretrain_row(row: Row, cfg, data: CrsContData, seed: int, device, checkpoint_root: str | Path | None = None,
+                 log: TrainingLog = QUIET) -> tuple[nn.Module, FitResult]:
+    """Build and pretrain one (row, seed) with the config's schedule; with ``checkpoint_root`` it checkpoints into
+    :func:`checkpoint_dir` and resumes (or loads a finished training) from there."""
+    method = build_row(row, cfg, seed)
+    folder = None if checkpoint_root is None else checkpoint_dir(checkpoint_root, row, cfg, seed)
+    result = pretrain(method, pretraining_set(data, row), optimizer=cfg.optimizer, lr=cfg.lr, momentum=cfg.momentum,
+                      weight_decay=cfg.weight_decay, batch_size=cfg.batch_size, epochs=cfg.epochs,
+                      max_steps=cfg.max_steps, lr_step_epochs=cfg.lr_step_epochs, lr_gamma=cfg.lr_gamma,
+                      warmup_steps=cfg.warmup_steps, seed=seed, device=device, log=log, checkpoint_dir=folder,
+                      checkpoint_every=cfg.checkpoint_every if folder else 0)
+    return method, result
+
+
+def trainable_rows(cfg) -> dict[str, Row]:
+    """The rows :mod:`.train` can pretrain outside the notebook: every row of :func:`chapter_rows`."""
+    return {r.row: r for r in chapter_rows(cfg)}
+
+
+def train_row(row: Row, cfg, data: CrsContData, seed: int, device, checkpoint_root: str | Path) -> Path:
+    """Pretrain (resume, or find finished) ``row`` into its :func:`checkpoint_dir` (the :mod:`.train` entry point)."""
+    pretrain_row(row, cfg, data, seed, device, checkpoint_root)
+    return checkpoint_dir(checkpoint_root, row, cfg, seed)
 
 
 def with_negative_group(features: dict, classes: tuple[str, ...] = SYNTH_8) -> dict:
@@ -160,26 +225,20 @@ def collapse_index(feats: dict) -> float:
 
 
 def run_row(row: Row, cfg, data: CrsContData, seed: int, run) -> dict:
-    """Pretrain ``row`` with ``seed`` (python, numpy and torch seeded), then read every target out of the
+    """Pretrain ``row`` with ``seed`` (checkpointed under ``run.checkpoint_root()``: an interrupted row resumes and
+    a row trained beforehand, e.g. under torchrun by :mod:`.train`, is loaded), then read every target out of the
     frozen encoder. Returns {"row", "seed", "cells": [{"row", "seed", "target", scores...}],
-    "fit": {"row", "seed", "steps", "seconds", "images_per_s", "final_loss"}, "collapse": {"row", "seed",
-    "collapse_index"}, "embedding": (features [N, F], labels) of "affectnet/test" (for the maps)}."""
-    seed_everything(seed)
-    encoder = ResNetBackbone(cfg.depth, cfg.width, cfg.stem_stride)
-    views = FerViewConfig(size=cfg.image_size, scale=(cfg.crop_scale_min, 1.0))
-    method = build_pretraining(row, encoder, encoder.feature_dim, views, negative_weight=cfg.negative_weight,
-                               instance_weight=cfg.instance_weight, temperature=cfg.temperature,
-                               proj_dim=cfg.proj_dim, seed=seed)
+    "fit": {"row", "seed", "steps", "seconds", "images_per_s" (None when loaded), "final_loss"}, "collapse": {"row",
+    "seed", "collapse_index"}, "embedding": (features [N, F], labels) of "affectnet/test" (for the maps)}."""
     with run.stage("pretrain"):
-        result = pretrain(method, pretraining_set(data, row), optimizer=cfg.optimizer, lr=cfg.lr,
-                          momentum=cfg.momentum, weight_decay=cfg.weight_decay, batch_size=cfg.batch_size,
-                          epochs=cfg.epochs, max_steps=cfg.max_steps, lr_step_epochs=cfg.lr_step_epochs,
-                          lr_gamma=cfg.lr_gamma, warmup_steps=cfg.warmup_steps, seed=seed, device=run.torch_device,
-                          log=TrainingLog(run, row.row, seed))
+        method, result = pretrain_row(row, cfg, data, seed, run.torch_device, run.checkpoint_root(),
+                                      TrainingLog(run, row.row, seed))
     with run.stage("evaluate"):
-        scores, feats = evaluate_encoder(encoder, cfg, data, seed, run.torch_device)
+        scores, feats = evaluate_encoder(method.encoder, cfg, data, seed, run.torch_device)
+    loaded = result.samples_per_s == 0
     fit_row = {"row": row.row, "seed": seed, "steps": result.step, "seconds": round(result.seconds, 1),
-               "images_per_s": round(result.samples_per_s, 1), "final_loss": result.history[-1]["loss"]}
+               "images_per_s": None if loaded else round(result.samples_per_s, 1),
+               "final_loss": result.history[-1]["loss"]}
     return {"row": row.row, "seed": seed, "cells": [{"row": row.row, "seed": seed, **r} for r in scores],
             "fit": fit_row, "collapse": {"row": row.row, "seed": seed, "collapse_index": collapse_index(feats)},
             "embedding": feats["affectnet/test"]}

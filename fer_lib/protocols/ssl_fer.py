@@ -16,11 +16,7 @@ step's items from distinct clips, so rows differ only in what makes a positive a
 from __future__ import annotations
 
 import copy
-import dataclasses
 import functools
-import hashlib
-import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +26,6 @@ from torch import nn
 
 from fer_lib.augment.landmark_mask import random_landmark_mask
 from fer_lib.augment.views import ViewConfig, plain_view
-from fer_lib.config import as_dict
 from fer_lib.data.synth import swap_frame
 from fer_lib.engine import distributed as ddp
 from fer_lib.engine.features import embed
@@ -55,7 +50,7 @@ from fer_lib.protocols.ssl_fer_data import (SSLFERData, batch_sampler, expressio
                                             load_data, map_frames, pool_data, total_steps, tuple_dataset)
 from fer_lib.protocols.training_log import QUIET, TrainingLog
 from fer_lib.results import format_summary, summarise_seeds
-from fer_lib.runtime import code_digest
+from fer_lib.protocols.row_checkpoint import row_checkpoint_dir
 
 #: Config keys that change only the evaluation or the bookkeeping, never a row's pretraining: a checkpoint
 #: stays valid when they change (see :func:`checkpoint_dir`).
@@ -111,10 +106,7 @@ def build_method(row: Row, cfg, seed: int, steps: int) -> nn.Module:
 def checkpoint_dir(root: str | Path, row: Row, cfg, seed: int) -> Path:
     """``<root>/<row>-seed<seed>-<hash>``; the hash covers the training config, the row and the library's
     code, so a checkpoint is only ever picked up by the very same training."""
-    training = {k: v for k, v in as_dict(cfg).items() if k not in NOT_TRAINING}
-    key = hashlib.sha256(json.dumps([training, dataclasses.asdict(row), code_digest()], sort_keys=True,
-                                    default=str).encode())
-    return Path(root) / f"{re.sub(r'[^A-Za-z0-9]+', '_', row.row)}-seed{seed}-{key.hexdigest()[:12]}"
+    return row_checkpoint_dir(root, row, cfg, seed, NOT_TRAINING)
 
 
 def pretrain(row: Row, cfg, data: SSLFERData, seed: int, device, checkpoint_root: str | Path | None = None,

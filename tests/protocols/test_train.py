@@ -1,13 +1,19 @@
 """Rows trained outside the notebook (the torchrun entry point, fer_lib.protocols.train) and picked up by the
 chapter's protocol."""
 
+import dataclasses
+
 import pytest
 import torch
 
+import real_fixtures as fx
 from fer_lib.config import resolve
+from fer_lib.experiments import crs_cont as C
 from fer_lib.experiments import ssl_fer as E
+from fer_lib.protocols import crs_cont as CP
 from fer_lib.protocols import ssl_fer as P
 from fer_lib.protocols import train
+from fer_lib.results import start_run
 
 ROW = next(r for r in E.ROWS if r.row == "TimeAug+HardNeg+MaskFN")
 
@@ -42,3 +48,41 @@ def test_rows_trained_by_the_entry_point_are_loaded_not_retrained(dirs):
         train.main(["ssl_fer", "--profile", "smoke", "--rows", "SimSiam"])
     with pytest.raises(SystemExit):
         train.main(["data", "--profile", "smoke"])                       # a chapter without trainable rows
+
+
+def crs_paths(root) -> dict:
+    """CRS-CONT's real datasets as fixture files (RAF-DB lists, AffectNet coarse CSVs, the FERPlus HDF5)."""
+    return {"dataset": "real"} | fx.rafdb(root / "raf") | fx.affectnet_coarse(root / "an") | fx.ferplus(root / "fp")
+
+
+def test_crs_cont_checkpoint_folder_follows_the_training_config_only():
+    cfg = resolve(C.Config, C.PROFILES, "smoke")
+    row = CP.trainable_rows(cfg)["crs_cont"]
+    evaluation = {"probe_epochs": 7, "seeds": (5,), "key_seeds": (5,), "linear_eval": "authors",
+                  "ferplus_h5": "other.h5", "sweep_weights": (0.1,), "bootstrap_resamples": 9, "checkpoint_every": 1}
+    same = CP.checkpoint_dir("c", row, resolve(C.Config, C.PROFILES, "smoke", evaluation), 0)
+    assert CP.checkpoint_dir("c", row, cfg, 0) == same                              # evaluation keys: same folder
+    for training in ({"lr": 0.5}, {"negative_weight": 0.25}, {"pretrain_identities": 17}, {"max_steps": 4}):
+        assert CP.checkpoint_dir("c", row, resolve(C.Config, C.PROFILES, "smoke", training), 0) != same
+    assert CP.checkpoint_dir("c", CP.trainable_rows(cfg)["no_weight"], cfg, 0) != same
+    assert CP.checkpoint_dir("c", row, cfg, 1) != same and same.name.startswith("crs_cont-seed0-")
+    assert set(CP.NOT_TRAINING) <= {f.name for f in dataclasses.fields(C.Config)}   # no misspelt key
+
+
+def test_crs_cont_rows_trained_by_the_entry_point_are_loaded_not_retrained(dirs, monkeypatch):
+    monkeypatch.setenv("FER_RESULTS_DIR", str(dirs / "results"))
+    paths = crs_paths(dirs / "data")
+    argv = [x for k, v in paths.items() for x in ("-p", k, v)]
+    assert train.main(["crs_cont", "--profile", "smoke", "--rows", "crs_cont", "--seeds", "0", *argv]) == 0
+    cfg = resolve(C.Config, C.PROFILES, "smoke", paths)
+    data, row, root = CP.load_data(cfg), CP.trainable_rows(cfg)["crs_cont"], dirs / "checkpoints" / "crs_cont" / "smoke"
+    assert (CP.checkpoint_dir(root, row, cfg, 0) / "last.pt").is_file()
+    reference, fresh = CP.pretrain_row(row, cfg, data, 0, torch.device("cpu"))     # no checkpoints
+    loaded, result = CP.pretrain_row(row, cfg, data, 0, torch.device("cpu"), root)
+    assert result.step == fresh.step == cfg.max_steps and result.history == fresh.history
+    assert result.samples_per_s == 0 and fresh.samples_per_s > 0                 # loaded, not trained again
+    for key, value in reference.state_dict().items():
+        assert torch.equal(loaded.state_dict()[key], value), key
+    run = start_run("crs_cont", "smoke", "cpu", paths)
+    record = CP.run_row(row, cfg, data, 0, run)                                    # the chapter's call loads it too
+    assert record["fit"]["images_per_s"] is None and record["fit"]["steps"] == cfg.max_steps
