@@ -232,3 +232,16 @@ CLAIMS = tuple(Claim(f"{text} [{target}]", a, b, target, paper=paper)
     Claim("the coarse constraint generalises to compound expressions", None, None, None,
           paper="direction only", untestable="the generator draws no compound (AU-union) expressions yet"),
 )
+
+# On real data (dataset="real") the same comparisons on the paper's targets; the label-noise and held-out rows need
+# the generator's labels and do not run there, so their claims are untestable on real data.
+REAL_FINE_TARGET = "AffectNet 7"        # the weight sweep's fine-grained target on real data
+_REAL = {_FINE: (REAL_FINE_TARGET,), _ALL: ("RAF-DB 7", "AffectNet 7", "FERPlus 8")}
+_SYNTHETIC_ONLY = {r.row for r in CONTROL_ROWS}
+_NO_GROUND_TRUTH = ("needs the generator's labels (label noise, held-out expressions); on real data only the "
+                    "clean rows run")
+REAL_CLAIMS = tuple(Claim(f"{text} [{target}]", a, b, target, paper=paper,
+                          untestable=_NO_GROUND_TRUTH if {a, b} & _SYNTHETIC_ONLY else None)
+                    for text, a, b, targets, paper in _COMPARISONS for target in _REAL[targets]) + CLAIMS[-2:]
+#: the claims a run judges, by ``Config.dataset``
+CLAIMS_BY_DATASET = {"synthetic": CLAIMS, "real": REAL_CLAIMS}

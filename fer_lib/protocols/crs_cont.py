@@ -35,6 +35,8 @@ from fer_lib.metrics.bootstrap import group_bootstrap
 from fer_lib.metrics.collapse import within_between_ratio
 from fer_lib.models.resnet import ResNetBackbone
 from fer_lib.protocols.crs_cont_data import CrsContData, load_data, pretraining_set, premise_table
+from fer_lib.protocols.crs_cont_reading import (CAVEAT, chapter_claims, claim_summaries, fine_label_shares,
+                                                mean_collapse, paper_vs_run, runs_here)
 from fer_lib.protocols.probes import embed_sets, evaluate_targets
 from fer_lib.protocols.retrain_probe import authors_linear_probe
 from fer_lib.protocols.row_checkpoint import row_checkpoint_dir
@@ -42,9 +44,10 @@ from fer_lib.protocols.training_log import QUIET, TrainingLog
 from fer_lib.results import format_summary, summarise_seeds
 from fer_lib.runtime import seed_everything
 
-__all__ = ["CrsContData", "build_pretraining", "build_row", "cells", "chapter_rows", "checkpoint_dir", "left_chance",
-           "load_data", "premise_table", "pretrain", "pretrain_row", "run_row", "summarise", "summary_view",
-           "train_row", "trainable_rows"]
+__all__ = ["CAVEAT", "CrsContData", "build_pretraining", "build_row", "cells", "chapter_claims", "chapter_rows",
+           "checkpoint_dir", "claim_summaries", "fine_label_shares", "left_chance", "load_data", "mean_collapse",
+           "paper_vs_run", "premise_table", "pretrain", "pretrain_row", "run_row", "runs_here", "summarise",
+           "summary_view", "train_row", "trainable_rows"]
 
 #: Config keys that change only the evaluation or the bookkeeping, never a row's pretraining: a checkpoint
 #: stays valid when they change (:func:`checkpoint_dir`).
@@ -279,10 +282,12 @@ def summarise(records: list[dict], rows: tuple[Row, ...], value: str = "score") 
     return [by_row[r.row] for r in rows if r.row in by_row]
 
 
-def summary_view(summary: list[dict], rows: tuple[Row, ...] = ()) -> pd.DataFrame:
+def summary_view(summary: list[dict], rows: tuple[Row, ...] = (), source: str | None = None) -> pd.DataFrame:
     """The summary as shown: "mean ± std" in percent (V/A: mean CCC x 100), one decimal; rows added here
-    (``Row.paper`` False) are marked "(not in paper)"."""
+    (``Row.paper`` False) are marked "(not in paper)"; with ``source`` (e.g. ``run.source_label``) every column
+    sits under it, so each names the data it came from."""
     view = format_summary(summary, scale=100)
     added = {r.row for r in rows if not r.paper}
     view.index = [f"{name} (not in paper)" if name in added else name for name in view.index]
-    return view.rename(columns={"AffectNet-like V/A": "AffectNet-like V/A (mean CCC x100)"})
+    view = view.rename(columns={"AffectNet-like V/A": "AffectNet-like V/A (mean CCC x100)"})
+    return view if source is None else pd.concat({source: view}, axis=1)

@@ -22,10 +22,10 @@ from fer_lib.data.ck_frames import ck_style_frames
 from fer_lib.data.coarse import CoarseLabelled
 from fer_lib.data.datasets import FrameDataset
 from fer_lib.data.label_noise import Relabelled, swap_within_groups
-from fer_lib.data.labels import DEFAULT_COARSE_MAP
+from fer_lib.data.labels import DEFAULT_COARSE_MAP, SYNTH_8
 from fer_lib.data.occluded import Occluded
 from fer_lib.data.synth import SynthConfig, load_synth
-from fer_lib.experiments.crs_cont import TARGETS, Row
+from fer_lib.experiments.crs_cont import FINE_TARGET, NEGATIVE_TARGET, TARGETS, Row
 
 NOISE_SEED = 1000   # the label noise is part of the data: one draw per level, the same for every training seed
 
@@ -34,8 +34,11 @@ NOISE_SEED = 1000   # the label noise is part of the data: one draw per level, t
 class CrsContData:
     """eval_sets: "<domain>/<half>", "lab/ck", "affectnet/occluded" -> frame Dataset (items carry ``identity``);
     pool: pretraining domain -> FrameDataset of its stills; held_out: the fine classes of the "unseen" rows;
-    targets: the frozen evaluations. Real data (``real``, :mod:`.crs_cont_real`): no pool; ``cache`` holds the
-    clean pretraining sets (the Mix) and the targets are :data:`.crs_cont_real.REAL_TARGETS`."""
+    targets: the frozen evaluations; fine_target: the weight sweep's fine-grained target (a name in targets);
+    negative_target: the 5-way target inside the negative group (None: none); classes: the expression names of
+    "affectnet/test" (the maps). Real data (``real``, :mod:`.crs_cont_real`): no pool and no generator labels
+    (the premise and mechanism sections do not run); ``cache`` holds the clean pretraining sets (the Mix) and
+    the targets are :data:`.crs_cont_real.REAL_TARGETS`."""
 
     eval_sets: dict
     pool: dict
@@ -43,6 +46,19 @@ class CrsContData:
     cache: dict = field(default_factory=dict)   # (keep_fine, noise, held_out) -> the built pretraining set
     targets: tuple = TARGETS
     real: bool = False
+    fine_target: str = FINE_TARGET
+    negative_target: str | None = NEGATIVE_TARGET
+    classes: tuple[str, ...] = SYNTH_8
+
+    @property
+    def fine(self):
+        """The :class:`~fer_lib.experiments.crs_cont.Target` named ``fine_target``."""
+        return next(t for t in self.targets if t.name == self.fine_target)
+
+    @property
+    def sweep_targets(self) -> tuple[str, ...]:
+        """The targets the weight sweep plots: the negative group's (synthetic data) and the fine one."""
+        return tuple(t for t in (self.negative_target, self.fine_target) if t)
 
     def sizes(self) -> dict[str, int]:
         pool = len(self.cache[CLEAN[False]]) if self.real else sum(len(p) for p in self.pool.values())

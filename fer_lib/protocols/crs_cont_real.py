@@ -29,9 +29,9 @@ from fer_lib.data.formats.ferplus import FerPlusDataset
 from fer_lib.data.formats.frame_folder import read_path_label_lines
 from fer_lib.data.formats.image_list import read_image
 from fer_lib.data.formats.rafdb import rafdb_dataset
-from fer_lib.data.labels import AFFECTNET_8, RAFDB_7
+from fer_lib.data.labels import AFFECTNET_7, AFFECTNET_8, RAFDB_7
 from fer_lib.data.paired import Relabelled
-from fer_lib.experiments.crs_cont import Target
+from fer_lib.experiments.crs_cont import REAL_FINE_TARGET, Target
 
 
 @dataclass(frozen=True)
@@ -113,4 +113,5 @@ def load_data(cfg, data_cls):
     mine, target = user_target(cfg)
     mix = pretrain_sets(cfg, sets)
     return data_cls(sets | mine, pool={}, cache={(keep_fine, 0.0, False): mix[keep_fine] for keep_fine in mix},
-                    targets=REAL_TARGETS + target, real=True)
+                    targets=REAL_TARGETS + target, real=True, fine_target=REAL_FINE_TARGET, negative_target=None,
+                    classes=AFFECTNET_7)

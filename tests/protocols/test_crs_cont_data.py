@@ -74,14 +74,15 @@ def test_negative_group_target_relabels_to_five_classes():
     np.testing.assert_array_equal(xs, x[labels["identity"]])
 
 
-def test_smoke_row_reports_intervals_and_collapse(cfg_data, monkeypatch):
+def test_smoke_row_reports_intervals_and_collapse(cfg_data, monkeypatch, tmp_path):
     import contextlib
     import types
 
     import torch
 
     cfg, data = cfg_data
-    run = types.SimpleNamespace(torch_device=torch.device("cpu"), stage=lambda name: contextlib.nullcontext())
+    run = types.SimpleNamespace(torch_device=torch.device("cpu"), stage=lambda name: contextlib.nullcontext(),
+                                checkpoint_root=lambda: tmp_path)
     rows = {r.row: r for r in crs.chapter_rows(cfg)}
     from fer_lib.protocols.training_log import QUIET
     monkeypatch.setattr(crs, "TrainingLog", lambda *a, **k: QUIET)         # no run folder in this test
@@ -95,7 +96,7 @@ def test_smoke_row_reports_intervals_and_collapse(cfg_data, monkeypatch):
     assert frame["interval"].notna().sum() == len(exp.TARGETS) - 1        # all but V/A
 
 
-def test_authors_linear_evaluation_option(cfg_data, monkeypatch):
+def test_authors_linear_evaluation_option(cfg_data, monkeypatch, tmp_path):
     import contextlib
     import dataclasses
     import types
@@ -106,7 +107,8 @@ def test_authors_linear_evaluation_option(cfg_data, monkeypatch):
 
     cfg, data = cfg_data
     cfg = dataclasses.replace(cfg, linear_eval="authors", probe_epochs=2)
-    run = types.SimpleNamespace(torch_device=torch.device("cpu"), stage=lambda name: contextlib.nullcontext())
+    run = types.SimpleNamespace(torch_device=torch.device("cpu"), stage=lambda name: contextlib.nullcontext(),
+                                checkpoint_root=lambda: tmp_path)
     monkeypatch.setattr(crs, "TrainingLog", lambda *a, **k: QUIET)
     rec = crs.run_row({r.row: r for r in crs.chapter_rows(cfg)}["crs_cont"], cfg, data, 0, run)
     cells = {c["target"]: c for c in rec["cells"]}
