@@ -34,11 +34,14 @@ def build(profile: str, root: Path | None = None, chapters: list[str] | None = N
     """
     out: dict = {"profile": profile, "chapters": {}, "claims": []}
     for chapter in chapters or chapters_with_claims():
-        declared = importlib.import_module(f"fer_lib.experiments.{chapter}").CLAIMS
+        module = importlib.import_module(f"fer_lib.experiments.{chapter}")
         try:
             results = load_results(chapter, profile, root)
         except FileNotFoundError:
             results = None
+        # a chapter judging other claims on other data (CRS-CONT on real data) names them by Config.dataset
+        dataset = (results or {}).get("config", {}).get("dataset")
+        declared = getattr(module, "CLAIMS_BY_DATASET", {}).get(dataset, module.CLAIMS)
         judged = {r["claim"]: r for r in (results or {}).get("tables", {}).get("claims", [])}
         out["chapters"][chapter] = {
             "results": str(find_results(chapter, profile, root)) if results else None,

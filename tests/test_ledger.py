@@ -36,3 +36,20 @@ def test_ledger_lists_every_claim_with_verdicts_or_reasons(tmp_path):
     counts = ledger.counts(out)
     assert counts.loc["abaw6", ledger.NOT_RUN] == sum(c.testable for c in abaw6.CLAIMS)
     assert counts.loc["ssl_fer", claims.UNTESTABLE] == sum(not c.testable for c in ssl_fer.CLAIMS)
+
+
+def test_ledger_lists_the_claims_of_the_data_a_run_used(tmp_path):
+    """CRS-CONT on real data judges REAL_CLAIMS (the paper's targets): the ledger lists those, with the verdicts."""
+    from fer_lib.experiments import crs_cont
+
+    real = crs_cont.CLAIMS_BY_DATASET["real"]
+    verdicts = claims.evaluate([{"row": r, "seed": 0, **dict.fromkeys(("RAF-DB 7", "AffectNet 7", "FERPlus 8"), 0.5)}
+                                for r in {c.row_a for c in real if c.testable} | {c.row_b for c in real if c.testable}],
+                               real)
+    run = Run("crs_cont", "full", config={"dataset": "real"}, seeds=[0], data="real", device="cpu")
+    run.add_table("claims", verdicts)
+    run.save(tmp_path)
+    out = ledger.build("full", tmp_path, chapters=["crs_cont"])
+    assert [r["claim"] for r in out["claims"]] == [c.text for c in real] != [c.text for c in crs_cont.CLAIMS]
+    assert {r["verdict"] for r in out["claims"] if r["untestable"] is None} == {claims.NO_VERDICT}
+    assert ledger.build("full", tmp_path / "none", chapters=["crs_cont"])["claims"][0]["claim"] == crs_cont.CLAIMS[0].text
