@@ -2,9 +2,12 @@
 chapter's protocol."""
 
 import dataclasses
+import os
+import socket
 
 import pytest
 import torch
+import torch.multiprocessing as mp
 
 import real_fixtures as fx
 from fer_lib.config import resolve
@@ -86,3 +89,36 @@ def test_crs_cont_rows_trained_by_the_entry_point_are_loaded_not_retrained(dirs,
     run = start_run("crs_cont", "smoke", "cpu", paths)
     record = CP.run_row(row, cfg, data, 0, run)                                    # the chapter's call loads it too
     assert record["fit"]["images_per_s"] is None and record["fit"]["steps"] == cfg.max_steps
+
+
+def _crs_worker(rank: int, world: int, port: int, argv: list[str]) -> None:
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world),
+                      LOCAL_RANK=str(rank))
+    torch.set_num_threads(1)
+    assert train.main(argv) == 0
+
+
+@pytest.mark.slow
+def test_crs_cont_rows_trained_by_two_processes_load_in_one(dirs):
+    """Under torchrun each process takes half of the step's batch; the finished row loads in the notebook's one
+    process (same steps, no training) and differs from a one-process training only by the split batch."""
+    paths = crs_paths(dirs / "data")
+    argv = ["crs_cont", "--profile", "smoke", "--rows", "supervised_ce", "--seeds", "0", "--device", "cpu",
+            *[x for k, v in paths.items() for x in ("-p", k, v)]]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = resolve(C.Config, C.PROFILES, "smoke", paths)
+    data, row, root = CP.load_data(cfg), CP.trainable_rows(cfg)["supervised_ce"], dirs / "checkpoints" / "crs_cont" / "smoke"
+    single, fresh = CP.pretrain_row(row, cfg, data, 0, torch.device("cpu"))           # before forking: lazy imports
+    mp.start_processes(_crs_worker, args=(2, port, argv), nprocs=2, join=True, start_method="fork")
+    saved = torch.load(CP.checkpoint_dir(root, row, cfg, 0) / "last.pt", weights_only=False)
+    assert saved["trainer"]["world_size"] == 2 and saved["trainer"]["batch_size"] == cfg.batch_size // 2
+    loaded, result = CP.pretrain_row(row, cfg, data, 0, torch.device("cpu"), root)
+    assert result.step == fresh.step == cfg.max_steps and result.samples_per_s == 0     # loaded, not retrained
+    start = CP.build_row(row, cfg, 0).state_dict()
+    for key, value in loaded.state_dict().items():
+        assert torch.equal(saved["model"][key], value), key                          # the two processes' weights
+    assert any(not torch.equal(start[k], v) for k, v in loaded.state_dict().items() if v.is_floating_point())
+    assert any(not torch.equal(single.state_dict()[k], v) for k, v in loaded.state_dict().items()
+               if v.is_floating_point())                                            # half batches: another run
