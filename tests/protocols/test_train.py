@@ -78,7 +78,8 @@ def test_crs_cont_rows_trained_by_the_entry_point_are_loaded_not_retrained(dirs,
     argv = [x for k, v in paths.items() for x in ("-p", k, v)]
     assert train.main(["crs_cont", "--profile", "smoke", "--rows", "crs_cont", "--seeds", "0", *argv]) == 0
     cfg = resolve(C.Config, C.PROFILES, "smoke", paths)
-    data, row, root = CP.load_data(cfg), CP.trainable_rows(cfg)["crs_cont"], dirs / "checkpoints" / "crs_cont" / "smoke"
+    data, row = CP.load_data(cfg), CP.trainable_rows(cfg)["crs_cont"]
+    root = dirs / "checkpoints" / "crs_cont" / "smoke"
     assert (CP.checkpoint_dir(root, row, cfg, 0) / "last.pt").is_file()
     reference, fresh = CP.pretrain_row(row, cfg, data, 0, torch.device("cpu"))     # no checkpoints
     loaded, result = CP.pretrain_row(row, cfg, data, 0, torch.device("cpu"), root)
@@ -109,7 +110,8 @@ def test_crs_cont_rows_trained_by_two_processes_load_in_one(dirs):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     cfg = resolve(C.Config, C.PROFILES, "smoke", paths)
-    data, row, root = CP.load_data(cfg), CP.trainable_rows(cfg)["supervised_ce"], dirs / "checkpoints" / "crs_cont" / "smoke"
+    data, row = CP.load_data(cfg), CP.trainable_rows(cfg)["supervised_ce"]
+    root = dirs / "checkpoints" / "crs_cont" / "smoke"
     single, fresh = CP.pretrain_row(row, cfg, data, 0, torch.device("cpu"))           # before forking: lazy imports
     mp.start_processes(_crs_worker, args=(2, port, argv), nprocs=2, join=True, start_method="fork")
     saved = torch.load(CP.checkpoint_dir(root, row, cfg, 0) / "last.pt", weights_only=False)
