@@ -360,7 +360,8 @@ def train_row(row: Arm | Row, cfg, data: MaeDferData, seed: int, device, checkpo
 def save_model(data: MaeDferData, row: Row, seed: int, cfg, folder) -> Path:
     """The model :func:`run_row` fine-tuned for (row, seed) as ``<folder>/<row>-seed<seed>.pt``, a checkpoint
     ``fer-book predict --checkpoint`` loads (architecture, the data's class list, the clip it reads)."""
-    return save_finetuned(Path(folder) / f"{safe_name(row.row)}-seed{seed}.pt", data.models[(row.row, seed)], cfg, row.encoder,
+    path = Path(folder) / f"{safe_name(row.row)}-seed{seed}.pt"
+    return save_finetuned(path, data.models[(row.row, seed)], cfg, row.encoder,
                           encoder_kwargs(cfg, row.encoder, cfg.drop_path), data.classes)
 
 
