@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 
 from fer_lib.config import as_dict
+from fer_lib.experiments.mae_dfer import REAL_PATHS
 from fer_lib.predict.classifier import save_classifier
 from fer_lib.runtime import code_digest
 
@@ -32,6 +33,16 @@ NOT_TRAINING = ("seeds", "key_seeds", "min_eval_per_class", "bootstrap", "probe_
                 "test_spatial", "cost_iters", "skip_corrupt", "checkpoint_every")
 
 
+#: Config keys holding paths: hashed as resolved absolute paths (a torchrun command given a relative path and the
+#: chapter given the absolute one find the same folder).
+PATHS = {key for needs in REAL_PATHS.values() for key in needs}
+
+
+def resolved(cfg) -> dict:
+    """The config as a JSON-ready dict with every set path resolved."""
+    return {k: str(Path(v).expanduser().resolve()) if k in PATHS and v else v for k, v in as_dict(cfg).items()}
+
+
 def pool_identity(cfg) -> dict:
     """What names the clips a pretraining reads: the synthetic pool's sizes, a VoxCeleb2 list (shared by every
     benchmark and fold), or a user's training clips (``dataset`` own without ``voxceleb2_list``)."""
@@ -40,11 +51,10 @@ def pool_identity(cfg) -> dict:
                 else ("n_identities", "clips_per_identity"))
         return {"synthetic": {k: getattr(cfg, k) for k in keys + ("clip_frames",)},
                 "own_eval_split": cfg.eval_identities == 0}
-    if cfg.voxceleb2_list:
-        return {"voxceleb2": [str(Path(cfg.voxceleb2_list).resolve()),
-                              str(Path(cfg.voxceleb2_root).resolve()) if cfg.voxceleb2_root else ""]}
-    return {"own": [str(Path(cfg.own_annotation).resolve()), cfg.own_root, cfg.own_test_annotation,
-                    cfg.own_test_fraction]}
+    paths = resolved(cfg)
+    keys = (("voxceleb2_list", "voxceleb2_root") if cfg.voxceleb2_list
+            else ("own_annotation", "own_root", "own_test_annotation", "own_test_fraction"))
+    return {k: paths[k] for k in keys}
 
 
 def _digest(parts) -> str:
@@ -61,7 +71,7 @@ def pretrain_dir(root: str | Path, encoder: str, motion: bool, cfg) -> Path:
 
 def finetune_dir(root: str | Path, row, cfg, seed: int) -> Path:
     """The checkpoint folder of fine-tuning ``row`` (:class:`fer_lib.experiments.mae_dfer.Row`) with ``seed``."""
-    training = {k: v for k, v in as_dict(cfg).items() if k not in NOT_TRAINING}
+    training = {k: v for k, v in resolved(cfg).items() if k not in NOT_TRAINING}
     return Path(root) / f"{safe_name(row.row)}-seed{seed}-{_digest([training, dataclasses.asdict(row)])}"
 
 

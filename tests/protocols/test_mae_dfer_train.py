@@ -57,6 +57,18 @@ def test_the_pretraining_folder_follows_the_pretraining_only():
     assert pretrain_dir("c", "vit", False, other_list) != pretrain_dir("c", "vit", False, folds[0])
 
 
+
+def test_relative_and_absolute_paths_name_the_same_folders(tmp_path, monkeypatch):
+    """A torchrun command given relative paths trains into the folders the chapter (absolute paths) reads."""
+    monkeypatch.chdir(tmp_path)
+    keys = {"dataset": "own", "own_annotation": "aligned/annotation.txt", "voxceleb2_list": "vox2.txt"}
+    relative = smoke(**keys)
+    absolute = smoke(**{**keys, "own_annotation": str(tmp_path / "aligned" / "annotation.txt"),
+                        "voxceleb2_list": str(tmp_path / "vox2.txt")})
+    assert pretrain_dir("c", "vit", False, relative) == pretrain_dir("c", "vit", False, absolute)
+    assert finetune_dir("c", ROW, relative, 0) == finetune_dir("c", ROW, absolute, 0)
+
+
 def test_the_finetuning_folder_ignores_evaluation_keys():
     base = finetune_dir("c", ROW, smoke(), 0)
     assert finetune_dir("c", ROW, smoke(seeds=(3,), key_seeds=(3,), bootstrap=7, test_spatial=1), 0) == base
