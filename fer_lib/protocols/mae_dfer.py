@@ -44,7 +44,8 @@ from fer_lib.metrics.classification import war
 from fer_lib.metrics.regression import angular_error_deg
 from fer_lib.models.mae_decoder import MAEDecoder
 from fer_lib.models.video_registry import build_video_encoder
-from fer_lib.protocols.mae_dfer_checkpoints import finetune_dir, pretrain_dir, safe_name, save_finetuned
+from fer_lib.protocols.mae_dfer_checkpoints import (checkpointing, finetune_dir, pretrain_dir, safe_name,
+                                                    save_finetuned, trained_seconds)
 from fer_lib.protocols.mae_dfer_probe import label_subset, linear_probe, token_features
 from fer_lib.protocols.training_log import QUIET, TrainingLog
 from fer_lib.results import format_summary, summarise_seeds
@@ -157,12 +158,11 @@ def per_process(batch: int) -> int:
     return batch // world
 
 
-def checkpointing(cfg, folder) -> dict:
-    """engine.fit's checkpoint arguments: every ``cfg.checkpoint_every`` steps into ``folder``, resumed from
-    there (None: off)."""
-    if folder is None:
-        return {}
-    return dict(checkpoint_dir=folder, checkpoint_every=cfg.checkpoint_every, resume=True)
+def epoch_steps(items: int, batch: int, what: str, key: str) -> int:
+    """Steps in an epoch of ``items`` at ``batch``; none is an error naming the config key to lower."""
+    if steps_per_epoch(items, batch) == 0:
+        raise ValueError(f"{items} {what} give no batch of {batch}: lower -p {key} or add clips")
+    return steps_per_epoch(items, batch)
 
 
 def pretrain(cfg, name: str, motion: bool, dataset, seed: int, device, log: TrainingLog = QUIET,
@@ -182,17 +182,12 @@ def pretrain(cfg, name: str, motion: bool, dataset, seed: int, device, log: Trai
         dataset = Augmented(dataset, MultiScaleCrop(tuple(cfg.multiscale)))
     lr = cfg.pre_lr * cfg.pre_batch / 256  # the paper's linear scaling rule
     opt = torch.optim.AdamW(param_groups(method, cfg.weight_decay), lr=lr, betas=(0.9, 0.95))
-    spe = steps_per_epoch(len(dataset), cfg.pre_batch)
+    spe = epoch_steps(len(dataset), cfg.pre_batch, "pretraining clips", "pre_batch")
     sched = warmup_cosine(opt, cfg.pre_warmup_epochs * spe, cfg.pre_epochs * spe, cfg.pre_min_lr / cfg.pre_lr)
     result = log.fit(method, dataset, stage="pretrain", optimizers=opt, schedulers=sched,
                      batch_size=per_process(cfg.pre_batch), epochs=cfg.pre_epochs, device=device, seed=seed,
                      grad_clip=cfg.grad_clip, **checkpointing(cfg, checkpoint_dir))
     return {"method": method, "history": result.history, "seconds": trained_seconds(result)}
-
-
-def trained_seconds(result) -> float:
-    """Training seconds of a fit (0 when it loaded a finished checkpoint)."""
-    return result.seconds if result.samples_per_s else 0.0
 
 
 def finetune(cfg, name: str, train_set, seed: int, device, encoder_state: dict | None = None,
@@ -216,7 +211,7 @@ def finetune(cfg, name: str, train_set, seed: int, device, encoder_state: dict |
     groups = layer_decay_groups(model, lr=lr, weight_decay=cfg.weight_decay, layer_decay=decay,
                                 num_layers=len(encoder.blocks) + 1, layer_id=video_layer_id, skip=SKIP_DECAY)
     opt = torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.999))
-    spe = steps_per_epoch(len(train_set), cfg.ft_batch)
+    spe = epoch_steps(len(train_set), cfg.ft_batch, "labelled training windows", "ft_batch")
     total = cfg.ft_steps or cfg.ft_epochs * spe
     warmup = total // 10 if cfg.ft_steps else cfg.warmup_epochs * spe
     sched = warmup_cosine(opt, warmup, total, cfg.ft_min_lr / cfg.ft_lr)

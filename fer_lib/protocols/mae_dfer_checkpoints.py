@@ -1,5 +1,7 @@
 """Where MAE-DFER's trained models go: checkpoint folders keyed by what trained them, and predict checkpoints.
 
+- :func:`checkpointing`: :func:`fer_lib.engine.trainer.fit`'s arguments to checkpoint into a folder and resume from it.
+
 - :func:`pretrain_dir`: ``<root>/pretrain-<encoder>[_motion]-seed<pre_seed>-<hash>``; the hash covers only
   what the pretraining depends on (:data:`PRETRAINING`, the pool it reads: :func:`pool_identity`) and the
   library's code. Evaluation keys, the label fraction, the fine-tuning keys and, when the pool is VoxCeleb2,
@@ -55,6 +57,19 @@ def pool_identity(cfg) -> dict:
     keys = (("voxceleb2_list", "voxceleb2_root") if cfg.voxceleb2_list
             else ("own_annotation", "own_root", "own_test_annotation", "own_test_fraction"))
     return {k: paths[k] for k in keys}
+
+
+def checkpointing(cfg, folder) -> dict:
+    """engine.fit's checkpoint arguments: every ``cfg.checkpoint_every`` steps into ``folder``, resumed from
+    there (None: off)."""
+    if folder is None:
+        return {}
+    return dict(checkpoint_dir=folder, checkpoint_every=cfg.checkpoint_every, resume=True)
+
+
+def trained_seconds(result) -> float:
+    """Training seconds of a fit (0 when it loaded a finished checkpoint)."""
+    return result.seconds if result.samples_per_s else 0.0
 
 
 def _digest(parts) -> str:

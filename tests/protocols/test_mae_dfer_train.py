@@ -151,3 +151,34 @@ def test_own_annotated_clips_are_a_dataset(dirs):
         P.load_data(smoke(dataset="own", **{**keys, "num_classes": 7}))
     with pytest.raises(FileNotFoundError, match="own_annotation"):
         P.load_data(smoke(dataset="own"))
+
+
+def test_faces_video_output_trains_through_the_entry_point(dirs, monkeypatch):
+    """The README's commands on real videos: faces.video with labels, then the torchrun entry point (one process)
+    pretrains and fine-tunes on its annotation file given as a relative path; the protocol loads both."""
+    import os
+
+    from fer_lib.data.media import feat_media
+    from fer_lib.faces.video import main as preprocess
+
+    monkeypatch.chdir(dirs)
+    (dirs / "videos").mkdir()
+    for name in ("a1", "a2", "b1", "b2"):                   # one real talking-face video under four clip ids
+        os.symlink(feat_media("single_face.mp4"), dirs / "videos" / f"{name}.mp4")
+    (dirs / "labels.csv").write_text("clip_id,label\na1,happy\na2,happy\nb1,sad\nb2,sad\n")
+    assert preprocess([str(p) for p in sorted((dirs / "videos").iterdir())] + [
+        "--out", "aligned", "--size", "64", "--frame-step", "8", "--max-frames", "32", "--labels", "labels.csv",
+        "--classes", "dfew7"]) == 0
+    keys = ["-p", "dataset", "own", "-p", "own_annotation", "aligned/annotation.txt", "-p", "own_test_fraction",
+            "0.5"]                                                          # own_classes: dfew7, as --classes
+    with pytest.raises(ValueError, match="2 pretraining clips give no batch of 8: lower -p pre_batch"):
+        train.main(["mae_dfer", "--profile", "smoke", "--rows", "vit"] + keys)
+    keys += ["-p", "pre_batch", "2", "-p", "ft_batch", "2"]
+    assert train.main(["mae_dfer", "--profile", "smoke", "--rows", ROW.row, "--seeds", "0"] + keys) == 0
+    cfg = smoke(dataset="own", own_annotation=str(dirs / "aligned" / "annotation.txt"), own_test_fraction=0.5,
+                pre_batch=2, ft_batch=2)
+    data = P.load_data(cfg)
+    assert sorted(P.clip_targets(data.test_set)) == sorted(P.clip_targets(data.probe_train)) == [0, 1]  # happy, sad
+    assert data.pretrain_set is data.train_set and data.train_set[0]["video"].shape == (4, 3, 64, 64)
+    record = P.run_row(ROW, cfg, data, 0, start_run("mae_dfer", "smoke", "cpu"))
+    assert record["seconds"] == 0 and data.pretrained[("lgi_former", True)]["seconds"] == 0   # loaded, not trained
