@@ -71,6 +71,10 @@ def own_annotation_files(cfg) -> dict[str, Path]:
     if not train or not test:
         raise ValueError(f"{cfg.own_annotation}: {len(train)} training and {len(test)} evaluation clips; both must "
                          "be non-empty (annotate more clips, or set own_test_annotation)")
+    untrained = sorted({classes[e.label] for e in test} - {classes[e.label] for e in train})
+    if untrained:
+        raise ValueError(f"{cfg.own_annotation}: no training clip of the evaluated class(es) {untrained} (a class "
+                         "needs two clips to be held out from; annotate more, or set own_test_annotation)")
     key = str([str(Path(cfg.own_annotation).resolve()), root, cfg.own_test_annotation, cfg.own_test_fraction])
     folder = cache_root().parent / "annotations" / f"own-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
     return {split: write_annotation([(str(e.frame_dir.resolve()), e.label) for e in entries], "",

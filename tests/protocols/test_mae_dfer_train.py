@@ -151,6 +151,10 @@ def test_own_annotated_clips_are_a_dataset(dirs):
         P.load_data(smoke(dataset="own", **{**keys, "num_classes": 7}))
     with pytest.raises(FileNotFoundError, match="own_annotation"):
         P.load_data(smoke(dataset="own"))
+    lines = (dirs / "aligned" / "annotation.txt").read_text().splitlines()
+    (dirs / "few.txt").write_text("".join(f"aligned/{line}\n" for line in lines[:4]))   # sad: one clip
+    with pytest.raises(ValueError, match=r"no training clip of the evaluated class\(es\) \['sad'\]"):
+        P.load_data(smoke(dataset="own", **{**keys, "own_annotation": str(dirs / "few.txt")}))
 
 
 def test_faces_video_output_trains_through_the_entry_point(dirs, monkeypatch):
