@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 from fer_lib.book import config_keys
-from fer_lib.config import chapter_config, data_message, missing_data, unknown_key_message
+from fer_lib.config import chapter_config, data_message, load_experiment, missing_data, unknown_key_message
 
 #: Names the runner owns: a ``-p`` value for them would contradict the command line (``-p profile full``
 #: with ``--profile smoke`` ran ``full`` and filed it under ``smoke``).
@@ -43,8 +43,24 @@ def notebook_parameter_problems(notebook, chapter: str, params: dict) -> list[st
     return problems
 
 
+def path_keys(chapter: str) -> set[str]:
+    """The chapter's real-data path keys (every key of its experiment's ``REAL_PATHS``; none without one)."""
+    if config_keys(chapter) is None:
+        return set()
+    return {key for needs in getattr(load_experiment(chapter), "REAL_PATHS", {}).values() for key in needs}
+
+
+def absolute_paths(chapter: str, values: dict) -> dict:
+    """``values`` with every relative real-data path made absolute against the current folder: the kernel runs
+    in ``book/``, so ``-p own_annotation aligned/annotation.txt`` must mean the folder the command ran in."""
+    keys = path_keys(chapter)
+    return {k: str(Path(v).expanduser().absolute()) if k in keys and isinstance(v, str) and v else v
+            for k, v in values.items()}
+
+
 def chapter_parameters(notebook, chapter: str, profile: str, params: dict) -> dict:
-    """Split ``params`` into the notebook's own parameters and config ``overrides`` for this chapter."""
+    """Split ``params`` into the notebook's own parameters and config ``overrides`` for this chapter (relative
+    real-data paths made absolute: :func:`absolute_paths`)."""
     reserved = sorted(set(params) & set(RESERVED))
     if reserved:
         raise ValueError(f"parameter(s) {reserved} are reserved for the runner: {RESERVED}")
@@ -60,8 +76,8 @@ def chapter_parameters(notebook, chapter: str, profile: str, params: dict) -> di
         elif key in keys:
             overrides[key] = value
     if overrides:
-        injected["overrides"] = overrides
-    return injected
+        injected["overrides"] = absolute_paths(chapter, overrides)
+    return absolute_paths(chapter, injected)
 
 
 def check_parameters(chapters: list[str], profile: str, params: dict, book_dir: Path) -> list[str]:

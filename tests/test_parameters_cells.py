@@ -40,6 +40,20 @@ def test_mae_dfer_declares_its_data_roots():
     assert params["dfew_fold"]["default"] == "1" and params["dfew_root"]["default"] == "None"
 
 
+def test_relative_data_paths_mean_the_folder_the_command_ran_in(tmp_path, monkeypatch):
+    """The kernel runs in book/: -p paths are made absolute against the caller's folder first."""
+    from fer_lib.parameters import chapter_parameters
+
+    monkeypatch.chdir(tmp_path)
+    notebook = jupytext.read(ROOT / "book" / "mae_dfer.md")
+    injected = chapter_parameters(notebook, "mae_dfer", "full", {
+        "own_annotation": "aligned/annotation.txt", "voxceleb2_list": "/data/vox2.txt", "dfew_root": "DFEW",
+        "own_classes": "happy,sad", "frames": 4})
+    assert injected["overrides"] == {"own_annotation": str(tmp_path / "aligned" / "annotation.txt"),
+                                     "own_classes": "happy,sad", "frames": 4}       # not a path: kept
+    assert injected["voxceleb2_list"] == "/data/vox2.txt" and injected["dfew_root"] == str(tmp_path / "DFEW")
+
+
 def test_help_notebook_prints_the_types(tmp_path):
     notebook = tmp_path / "ssl_fer.ipynb"
     nbformat.write(jupytext.read(ROOT / "book" / "ssl_fer.md"), notebook)

@@ -14,7 +14,7 @@ from fer_lib.experiments.claim import Claim
 class Config:
     """Defaults = MAE-DFER (Sun et al., ACM MM 2023) on DFEW; the `full` profile keeps them."""
 
-    dataset: Annotated[str, OneOf("synthetic", "DFEW", "FERV39k", "MAFW")] = "synthetic"  # real: the paths at the end
+    dataset: Annotated[str, OneOf("synthetic", "DFEW", "FERV39k", "MAFW", "own")] = "synthetic"  # real: paths at the end
     skip_corrupt: bool = False      # real data: skip truncated/corrupt images, counted in the results (default: stop)
     seeds: Seeds = (0, 1, 2)
     key_seeds: Seeds = (0, 1, 2, 3, 4)     # rows in a testable claim (CLAIMS) run these seeds
@@ -83,6 +83,7 @@ class Config:
     test_spatial: PosInt = 2
     gaze_alpha: NonNegFloat = 1.0    # weight of CE in α·CE + L1(gaze) (the seed text's combine_loss_alpha)
     cost_iters: NonNegInt = 1        # timed forward+backward passes of each encoder at the paper's size (0: skip)
+    checkpoint_every: NonNegInt = 1000  # pretraining / fine-tuning checkpoint interval in steps (0: at the end)
     # real data (protocols/mae_dfer_real.py): dataset names the fine-tuning benchmark, read from its release root;
     # pretraining on a VoxCeleb2 list (`<mp4 path> 0` lines); MAFW needs num_classes 11
     fold: Annotated[int, Range(1, 5)] = 1     # DFEW and MAFW: the 5-fold split's fold (one run per fold)
@@ -91,6 +92,12 @@ class Config:
     mafw_root: str = ""                   # split/single/no_caption/, frames/
     voxceleb2_list: str = ""              # VoxCeleb2 pretraining list
     voxceleb2_root: str = ""              # folder the list's relative paths start from ("": the list's folder)
+    # dataset "own": your clips as `python -m fer_lib.faces.video --labels` writes them (README, "Your own videos")
+    own_annotation: str = ""              # `<frame_dir> <label>` lines (faces.video's annotation.txt)
+    own_root: str = ""                    # folder the frame_dirs are relative to ("": the annotation's folder)
+    own_test_annotation: str = ""         # evaluation clips, same format ("": hold out own_test_fraction)
+    own_test_fraction: Annotated[float, Range(0, 1, lo_open=True, hi_open=True)] = 0.2  # class-stratified
+    own_classes: str = "dfew7"            # the labels' class order (a fer_lib.data.labels name, or "a,b,c")
 
 
 # Small profiles (issue 17's lead): 64² frames cut into 8-px patches; windows of 4 frames at sampling rate 2 on
@@ -123,8 +130,11 @@ PROFILES = {
 #: per real dataset: the config keys holding its paths (checked before any work starts, fer_lib.config.missing_data)
 REAL_PATHS = {"DFEW": {"dfew_root": "folder", "voxceleb2_list": "file"},
               "FERV39k": {"ferv39k_root": "folder", "voxceleb2_list": "file"},
-              "MAFW": {"mafw_root": "folder", "voxceleb2_list": "file"}}
-DATA_LABELS = {"DFEW": "VoxCeleb2 -> DFEW", "FERV39k": "VoxCeleb2 -> FERV39k", "MAFW": "VoxCeleb2 -> MAFW"}
+              "MAFW": {"mafw_root": "folder", "voxceleb2_list": "file"},
+              "own": {"own_annotation": "file", "own_root": "folder?", "own_test_annotation": "file?",
+                      "voxceleb2_list": "file?"}}
+DATA_LABELS = {"DFEW": "VoxCeleb2 -> DFEW", "FERV39k": "VoxCeleb2 -> FERV39k", "MAFW": "VoxCeleb2 -> MAFW",
+               "own": "own annotated clips"}
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from fer_lib.augment.color import IMAGENET_MEAN, IMAGENET_STD
+from fer_lib.augment.generator import GeneratorState
 from fer_lib.augment.masking import part_window_tube_mask, tube_mask
 from fer_lib.losses.reconstruction import (masked_reconstruction_loss, motion_slot_weights, patchify,
                                            reconstruction_targets)
@@ -43,17 +44,18 @@ class MAEDFERPretrain(nn.Module):
         weights = motion_slot_weights(self.tubelet, motion_weight) if motion else torch.full(
             (self.tubelet,), 1.0 / self.tubelet)
         self.register_buffer("slot_weights", weights, persistent=False)
-        self._generator: torch.Generator | None = None
+        # masks come from a seeded CPU generator kept in the state dict: a resumed pretraining draws the
+        # masks it would have drawn, on any device
+        self.rng = GeneratorState(seed)
 
     def make_mask(self, batch: int, device: torch.device, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Mask [B, N] from ``generator``, by default the method's own seeded generator on ``device``."""
-        if generator is None:
-            if self._generator is None or self._generator.device != torch.device(device):
-                self._generator = torch.Generator(device=device).manual_seed(self.seed)
-            generator = self._generator
+        """Mask [B, N] on ``device`` from ``generator``, by default the method's own seeded CPU generator."""
+        generator = self.rng.generator if generator is None else generator
         if self.mask_window is None:
-            return tube_mask(batch, self.grid, self.mask_ratio, generator)
-        return part_window_tube_mask(batch, self.grid, self.mask_window, self.mask_ratio, generator)
+            mask = tube_mask(batch, self.grid, self.mask_ratio, generator)
+        else:
+            mask = part_window_tube_mask(batch, self.grid, self.mask_window, self.mask_ratio, generator)
+        return mask.to(device)
 
     def forward(self, video: torch.Tensor, mask: torch.Tensor | None = None) -> dict:
         """uint8 video [B, T, C, H, W] -> dict(loss, pred [B, N_mask, P], target [B, N, t, pp, C], mask [B, N])."""

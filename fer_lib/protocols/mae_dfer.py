@@ -7,6 +7,12 @@ clip-bootstrap interval. Every batch loop lives in the engine (:func:`fer_lib.en
     pretrained(encoder, motion, cfg, data, run)            # one pretraining per (encoder, motion), kept
     record = run_row(row, cfg, data, seed, run)            # probe or fine-tune + evaluate one (row, seed)
     table = summarise(records, rows)
+    save_model(data, row, seed, cfg, folder)               # a fine-tuned model for fer-book predict
+
+Pretrainings and fine-tunings checkpoint into ``run.checkpoint_root()`` (:mod:`.mae_dfer_checkpoints`: a
+pretraining's folder depends on its own keys only, so DFEW's five fold runs share one) and resume from there:
+an interrupted chapter continues, and what :mod:`fer_lib.protocols.train` trained beforehand (e.g. under
+torchrun: :func:`trainable_rows`, :func:`train_row`) is loaded, not retrained.
 
 Datasets are map-style with items ``video`` uint8 [T, 3, H, W], ``label`` (and ``gaze``, ``landmarks`` per
 frame on synthetic data): the synthetic :class:`fer_lib.data.datasets.ClipDataset` or the frame-folder loaders.
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,9 +33,10 @@ from torch.utils.data import DataLoader, Subset
 from fer_lib.augment.video_recipe import Augmented, MultiScaleCrop, finetune_transform
 from fer_lib.data.datasets import ClipDataset
 from fer_lib.data.synth import SynthConfig, load_synth
+from fer_lib.engine import distributed as ddp
 from fer_lib.engine.optim import TOKEN_NAMES, layer_decay_groups, param_groups, warmup_cosine
 from fer_lib.engine.trainer import steps_per_epoch
-from fer_lib.experiments.mae_dfer import Arm, Row
+from fer_lib.experiments.mae_dfer import ARMS, GAZE_ROW, ROWS, Arm, Row
 from fer_lib.methods.mae_dfer import MAEDFERPretrain
 from fer_lib.methods.video_finetune import VideoClassifier, video_layer_id, video_mixup
 from fer_lib.metrics.bootstrap import clip_bootstrap_uar
@@ -36,6 +44,8 @@ from fer_lib.metrics.classification import war
 from fer_lib.metrics.regression import angular_error_deg
 from fer_lib.models.mae_decoder import MAEDecoder
 from fer_lib.models.video_registry import build_video_encoder
+from fer_lib.protocols.mae_dfer_checkpoints import (checkpointing, finetune_dir, pretrain_dir, safe_name,
+                                                    save_finetuned, trained_seconds)
 from fer_lib.protocols.mae_dfer_probe import label_subset, linear_probe, token_features
 from fer_lib.protocols.training_log import QUIET, TrainingLog
 from fer_lib.results import format_summary, summarise_seeds
@@ -48,8 +58,9 @@ class MaeDferData:
     """pretrain_set: windows to pretrain on (labels unused); train_set: labelled training windows (fine-tuning);
     probe_train / probe_test: one centred window per training / evaluation clip (frozen features);
     test_set: whole evaluation clips (fine-tuned models, 2 × 2 views); labelled: the rendered labelled set
-    (None on real data); pretrained: (encoder, motion) -> :func:`pretrain`'s output; features: (arm name,
-    seed) -> {"train", "test"} token features; models: (row, seed) -> fine-tuned model."""
+    (None on real data); classes: the label names in label order; pretrained: (encoder, motion) ->
+    :func:`pretrain`'s output; features: (arm name, seed) -> {"train", "test"} token features; models: (row, seed)
+    -> fine-tuned model."""
 
     pretrain_set: object
     train_set: object
@@ -57,6 +68,7 @@ class MaeDferData:
     probe_train: object
     probe_test: object
     labelled: object = None
+    classes: tuple = ()
     pretrained: dict = field(default_factory=dict)
     features: dict = field(default_factory=dict)
     models: dict = field(default_factory=dict)
@@ -99,7 +111,8 @@ def synthetic_data(cfg) -> MaeDferData:
                                          window_step=cfg.frames),
                        ClipDataset(held_out, "test", num_frames=cfg.clip_frames, stride=1),
                        ClipDataset(labelled, "train", num_frames=cfg.frames, stride=cfg.stride),
-                       ClipDataset(held_out, "test", num_frames=cfg.frames, stride=cfg.stride), labelled)
+                       ClipDataset(held_out, "test", num_frames=cfg.frames, stride=cfg.stride), labelled,
+                       tuple(labelled.classes))
     per_class = np.bincount(data.test_set.targets, minlength=cfg.num_classes)
     if per_class.min() < cfg.min_eval_per_class:
         raise ValueError(f"evaluation set has {per_class.tolist()} clips per class, fewer than "
@@ -137,11 +150,28 @@ def encoder_kwargs(cfg, name: str, drop_path: float = 0.0) -> dict:
     return {**common, **arch[name]}
 
 
-def pretrain(cfg, name: str, motion: bool, dataset, seed: int, device, log: TrainingLog = QUIET) -> dict:
+def per_process(batch: int) -> int:
+    """A step's ``batch`` clips split over the torchrun processes (one process: all of them)."""
+    world = ddp.get_world_size()
+    if batch % world:
+        raise ValueError(f"a batch of {batch} clips does not split over {world} processes")
+    return batch // world
+
+
+def epoch_steps(items: int, batch: int, what: str, key: str) -> int:
+    """Steps in an epoch of ``items`` at ``batch``; none is an error naming the config key to lower."""
+    if steps_per_epoch(items, batch) == 0:
+        raise ValueError(f"{items} {what} give no batch of {batch}: lower -p {key} or add clips")
+    return steps_per_epoch(items, batch)
+
+
+def pretrain(cfg, name: str, motion: bool, dataset, seed: int, device, log: TrainingLog = QUIET,
+             checkpoint_dir=None) -> dict:
     """Masked-autoencoder pretraining of encoder ``name``: part-window tube masks for the LGI-Former (its
     regions need them), plain tube masks for the others (VideoMAE), at the same ratio; the code's multi-scale
-    crop on every window (``cfg.multiscale``). Returns method, history, seconds.
-    ``log``: the progress bar and history file (:mod:`.training_log`)."""
+    crop on every window (``cfg.multiscale``). Returns method, history, seconds (0 when loaded finished).
+    ``log``: the progress bar and history file (:mod:`.training_log`). ``checkpoint_dir``: checkpoint there and
+    resume (:func:`checkpointing`). Under torchrun each process takes 1/world of a step's clips."""
     torch.manual_seed(seed)
     encoder = build_video_encoder(name, **encoder_kwargs(cfg, name))
     decoder = MAEDecoder(encoder.grid, encoder.dim, cfg.decoder_dim, cfg.decoder_depth, cfg.decoder_heads,
@@ -152,19 +182,20 @@ def pretrain(cfg, name: str, motion: bool, dataset, seed: int, device, log: Trai
         dataset = Augmented(dataset, MultiScaleCrop(tuple(cfg.multiscale)))
     lr = cfg.pre_lr * cfg.pre_batch / 256  # the paper's linear scaling rule
     opt = torch.optim.AdamW(param_groups(method, cfg.weight_decay), lr=lr, betas=(0.9, 0.95))
-    spe = steps_per_epoch(len(dataset), cfg.pre_batch)
+    spe = epoch_steps(len(dataset), cfg.pre_batch, "pretraining clips", "pre_batch")
     sched = warmup_cosine(opt, cfg.pre_warmup_epochs * spe, cfg.pre_epochs * spe, cfg.pre_min_lr / cfg.pre_lr)
-    result = log.fit(method, dataset, stage="pretrain", optimizers=opt, schedulers=sched, batch_size=cfg.pre_batch,
-                     epochs=cfg.pre_epochs, device=device, seed=seed, grad_clip=cfg.grad_clip)
-    return {"method": method, "history": result.history, "seconds": result.seconds}
+    result = log.fit(method, dataset, stage="pretrain", optimizers=opt, schedulers=sched,
+                     batch_size=per_process(cfg.pre_batch), epochs=cfg.pre_epochs, device=device, seed=seed,
+                     grad_clip=cfg.grad_clip, **checkpointing(cfg, checkpoint_dir))
+    return {"method": method, "history": result.history, "seconds": trained_seconds(result)}
 
 
 def finetune(cfg, name: str, train_set, seed: int, device, encoder_state: dict | None = None,
-             gaze: bool = False, log: TrainingLog = QUIET) -> dict:
+             gaze: bool = False, log: TrainingLog = QUIET, checkpoint_dir=None) -> dict:
     """Fine-tune (from ``encoder_state`` with ``layer_decay``, or from scratch with ``scratch_layer_decay``) with
     the paper's augmentations (:func:`finetune_transform`), drop path and mixup/cutmix + label smoothing
     (classification) or the combined α·CE + L1(gaze) loss (``gaze``: no mixup); ``ft_steps`` > 0 trains that
-    many steps (warmup a tenth), else ``ft_epochs``."""
+    many steps (warmup a tenth), else ``ft_epochs``. ``checkpoint_dir``: as :func:`pretrain`."""
     torch.manual_seed(seed)
     encoder = build_video_encoder(name, **encoder_kwargs(cfg, name, cfg.drop_path))
     if encoder_state is not None:
@@ -180,50 +211,66 @@ def finetune(cfg, name: str, train_set, seed: int, device, encoder_state: dict |
     groups = layer_decay_groups(model, lr=lr, weight_decay=cfg.weight_decay, layer_decay=decay,
                                 num_layers=len(encoder.blocks) + 1, layer_id=video_layer_id, skip=SKIP_DECAY)
     opt = torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.999))
-    spe = steps_per_epoch(len(train_set), cfg.ft_batch)
+    spe = epoch_steps(len(train_set), cfg.ft_batch, "labelled training windows", "ft_batch")
     total = cfg.ft_steps or cfg.ft_epochs * spe
     warmup = total // 10 if cfg.ft_steps else cfg.warmup_epochs * spe
     sched = warmup_cosine(opt, warmup, total, cfg.ft_min_lr / cfg.ft_lr)
     epochs = -(-total // spe)
-    result = log.fit(model, train_set, stage="finetune", optimizers=opt, schedulers=sched, batch_size=cfg.ft_batch,
-                     epochs=epochs, max_steps=total, device=device, seed=seed, grad_clip=cfg.grad_clip)
-    return {"model": model, "history": result.history, "seconds": result.seconds}
+    result = log.fit(model, train_set, stage="finetune", optimizers=opt, schedulers=sched,
+                     batch_size=per_process(cfg.ft_batch), epochs=epochs, max_steps=total, device=device, seed=seed,
+                     grad_clip=cfg.grad_clip, **checkpointing(cfg, checkpoint_dir))
+    return {"model": model, "history": result.history, "seconds": trained_seconds(result)}
 
 
 @torch.no_grad()
-def evaluate(cfg, model: VideoClassifier, test_set, device, batch_size: int = 16, seed: int = 0) -> dict:
-    """UAR / WAR (%) from softmax averaged over cfg.test_temporal × cfg.test_spatial views per video, the UAR's
-    clip-bootstrap interval (``uar_low``, ``uar_high``), and the mean gaze angular error (degrees, vs the clip's
-    mean gaze) when the model has a regression head."""
+def clip_probabilities(cfg, model: VideoClassifier, test_set, device, batch_size: int = 16) -> dict:
+    """Per clip: ``probs`` [N, K] (softmax averaged over cfg.test_temporal × cfg.test_spatial views),
+    ``labels`` [N], and with a regression head ``reg`` [N, 2] and the clips' mean ``gaze`` [N, 2]."""
     model.eval().to(device)
-    probs, labels, reg, gaze = [], [], [], []
-    t0 = time.perf_counter()
+    out = {"probs": [], "labels": [], "reg": [], "gaze": []}
     for batch in DataLoader(test_set, batch_size=batch_size, shuffle=False):
-        out = model.predict(batch["video"].to(device), cfg.frames, cfg.stride, cfg.test_temporal, cfg.test_spatial)
-        probs.append(out["probs"].cpu().numpy())
-        labels.append(batch["label"].numpy())
-        if out["reg"] is not None:
-            reg.append(out["reg"].cpu().numpy())
-            gaze.append(batch["gaze"].float().mean(1).numpy())
-    y, p = np.concatenate(labels), np.concatenate(probs).argmax(1)
+        pred = model.predict(batch["video"].to(device), cfg.frames, cfg.stride, cfg.test_temporal, cfg.test_spatial)
+        out["probs"].append(pred["probs"].cpu().numpy())
+        out["labels"].append(batch["label"].numpy())
+        if pred["reg"] is not None:
+            out["reg"].append(pred["reg"].cpu().numpy())
+            out["gaze"].append(batch["gaze"].float().mean(1).numpy())
+    return {k: np.concatenate(v) for k, v in out.items() if v}
+
+
+def evaluate(cfg, model: VideoClassifier, test_set, device, batch_size: int = 16, seed: int = 0) -> dict:
+    """UAR / WAR (%) of :func:`clip_probabilities`, the UAR's clip-bootstrap interval (``uar_low``,
+    ``uar_high``), and the mean gaze angular error (degrees, vs the clip's mean gaze) when the model has a
+    regression head."""
+    t0 = time.perf_counter()
+    out = clip_probabilities(cfg, model, test_set, device, batch_size)
+    y, p = out["labels"], out["probs"].argmax(1)
     ci = clip_bootstrap_uar(y, p, cfg.num_classes, resamples=cfg.bootstrap, seed=seed)
     metrics = {"uar": ci["uar"], "war": 100 * war(y, p, cfg.num_classes), "uar_low": ci["low"],
                "uar_high": ci["high"], "eval_seconds": time.perf_counter() - t0}
-    if reg:
-        metrics["gaze_error_deg"] = float(angular_error_deg(np.concatenate(gaze), np.concatenate(reg)).mean())
+    if "reg" in out:
+        metrics["gaze_error_deg"] = float(angular_error_deg(out["gaze"], out["reg"]).mean())
     return metrics
 
 
 def pretrained(encoder: str, motion: bool, cfg, data: MaeDferData, run) -> dict:
     """:func:`pretrain` of (encoder, motion) with ``cfg.pre_seed`` on ``data.pretrain_set``, run once and kept in
-    ``data.pretrained``: every evaluation seed reads out the same pretraining (its seed draws the labels)."""
+    ``data.pretrained``: every evaluation seed reads out the same pretraining (its seed draws the labels).
+    Checkpointed in :func:`~.mae_dfer_checkpoints.pretrain_dir` under ``run.checkpoint_root()`` (a finished one
+    is loaded)."""
     key = (encoder, motion)
     if key not in data.pretrained:
         with run.stage("pretrain"):
-            log = TrainingLog(run, encoder + ("+motion" if motion else ""), cfg.pre_seed)
+            log = TrainingLog(run, pretraining_name(encoder, motion), cfg.pre_seed)
             data.pretrained[key] = pretrain(cfg, encoder, motion, data.pretrain_set, cfg.pre_seed,
-                                            run.torch_device, log)
+                                            run.torch_device, log,
+                                            pretrain_dir(run.checkpoint_root(), encoder, motion, cfg))
     return data.pretrained[key]
+
+
+def pretraining_name(encoder: str, motion: bool) -> str:
+    """E.g. ``lgi_former+motion``: the pretraining's name in logs, histories and :func:`trainable_rows`."""
+    return encoder + ("+motion" if motion else "")
 
 
 def arm_encoder(arm: Arm, cfg, data: MaeDferData, seed: int, run):
@@ -272,10 +319,45 @@ def run_row(row: Row, cfg, data: MaeDferData, seed: int, run) -> dict:
     train = labelled_windows(data.train_set, data.probe_train, row.fraction, seed)
     with run.stage("finetune_gaze" if row.gaze else "finetune"):
         out = finetune(cfg, row.encoder, train, seed, run.torch_device, encoder_state=state, gaze=row.gaze,
-                       log=TrainingLog(run, row.row, seed))
+                       log=TrainingLog(run, row.row, seed),
+                       checkpoint_dir=finetune_dir(run.checkpoint_root(), row, cfg, seed))
     metrics = evaluate(cfg, out["model"], data.test_set, run.torch_device, seed=seed)
     data.models[(row.row, seed)] = out["model"]
     return {"row": row.row, "seed": seed, "labelled": len(train), **metrics, "seconds": round(out["seconds"], 1)}
+
+
+def trainable_rows(cfg) -> dict[str, Arm | Row]:
+    """What :mod:`.train` can train outside the notebook: the pretrainings (by :func:`pretraining_name`, seed
+    ``cfg.pre_seed`` whatever the seed asked for) and the fine-tuned rows (the gaze row on synthetic data only)."""
+    pretrainings = {pretraining_name(a.encoder, a.motion): a for a in ARMS if a.pretrained}
+    rows = [r for r in ROWS if r.evaluation == "finetune"] + ([GAZE_ROW] if cfg.dataset == "synthetic" else [])
+    return pretrainings | {r.row: r for r in rows}
+
+
+def train_row(row: Arm | Row, cfg, data: MaeDferData, seed: int, device, checkpoint_root) -> Path:
+    """Train (resume, or find finished) a pretraining (an :class:`Arm`) or a fine-tuned row (its pretraining
+    first) into its checkpoint folder under ``checkpoint_root``; returns the folder (the :mod:`.train` entry)."""
+    if isinstance(row, Arm):
+        folder = pretrain_dir(checkpoint_root, row.encoder, row.motion, cfg)
+        pretrain(cfg, row.encoder, row.motion, data.pretrain_set, cfg.pre_seed, device, checkpoint_dir=folder)
+        return folder
+    state = None
+    if row.pretrained:
+        pre = pretrain(cfg, row.encoder, row.motion, data.pretrain_set, cfg.pre_seed, device,
+                       checkpoint_dir=pretrain_dir(checkpoint_root, row.encoder, row.motion, cfg))
+        state = pre["method"].encoder.state_dict()
+    folder = finetune_dir(checkpoint_root, row, cfg, seed)
+    finetune(cfg, row.encoder, labelled_windows(data.train_set, data.probe_train, row.fraction, seed), seed, device,
+             encoder_state=state, gaze=row.gaze, checkpoint_dir=folder)
+    return folder
+
+
+def save_model(data: MaeDferData, row: Row, seed: int, cfg, folder) -> Path:
+    """The model :func:`run_row` fine-tuned for (row, seed) as ``<folder>/<row>-seed<seed>.pt``, a checkpoint
+    ``fer-book predict --checkpoint`` loads (architecture, the data's class list, the clip it reads)."""
+    path = Path(folder) / f"{safe_name(row.row)}-seed{seed}.pt"
+    return save_finetuned(path, data.models[(row.row, seed)], cfg, row.encoder,
+                          encoder_kwargs(cfg, row.encoder, cfg.drop_path), data.classes)
 
 
 def summarise(records: list[dict], rows: tuple[Row, ...]) -> list[dict]:

@@ -6,6 +6,11 @@ first (:func:`fer_lib.config.require_data`, one error listing all that are missi
 split files are turned into MAE-DFER's annotation files (``<frame_dir> <label>``) and read by
 :class:`fer_lib.data.formats.frame_folder.FrameFolderClips`. Nothing synthetic is rendered.
 
+``dataset`` "own" reads a user's clips instead: ``own_annotation`` (``<frame_dir> <label>``, as
+``python -m fer_lib.faces.video --labels`` writes it) with its labels in the class order ``own_classes``,
+evaluated on ``own_test_annotation`` or on a class-stratified ``own_test_fraction`` of the annotated clips;
+pretraining on ``voxceleb2_list`` when set, else on the training clips (their labels unused).
+
 DFEW and MAFW report per fold and the mean over the 5 folds: one run per fold (``-p fold k``); FERV39k has
 one split. Test clips are read whole-window as the synthetic test set is (``clip_frames`` frames, stride 1),
 and :func:`fer_lib.protocols.mae_dfer.evaluate` takes the paper's 2 temporal x 2 spatial views of each.
@@ -20,9 +25,11 @@ from pathlib import Path
 from fer_lib.config import require_data
 from fer_lib.data.formats import dfew, ferv39k, mafw
 from fer_lib.data.formats.frame_csv import write_annotation
-from fer_lib.data.formats.frame_folder import FrameFolderClips
+from fer_lib.data.formats.frame_folder import FrameFolderClips, read_annotations
 from fer_lib.data.formats.voxceleb2 import VideoListClips
 from fer_lib.data.synth import cache_root
+from fer_lib.predict.classifier import resolve_classes
+from fer_lib.protocols.mae_dfer_probe import label_subset
 
 #: cfg.dataset -> (format module, root key, folds or None)
 BENCHMARKS = {"DFEW": (dfew, "dfew_root", dfew.FOLDS), "FERV39k": (ferv39k, "ferv39k_root", None),
@@ -39,12 +46,44 @@ def split_pairs(cfg, split: str) -> list[tuple[str, int]]:
 
 def annotation_files(cfg) -> dict[str, Path]:
     """Write the fold's ``train.csv`` / ``test.csv`` (absolute frame folders) under the cache; their paths."""
+    if cfg.dataset == "own":
+        return own_annotation_files(cfg)
     _, key, folds = BENCHMARKS[cfg.dataset]
     root = Path(getattr(cfg, key)).resolve()
     tag = hashlib.sha1(str(root).encode()).hexdigest()[:8]
     folder = cache_root().parent / "annotations" / f"{cfg.dataset}-{tag}" / (f"fold{cfg.fold}" if folds else "all")
     return {split: write_annotation(split_pairs(cfg, split), root, folder / f"{split}.csv")
             for split in ("train", "test")}
+
+
+def own_annotation_files(cfg) -> dict[str, Path]:
+    """``own_annotation`` (and ``own_test_annotation``) as ``train.csv`` / ``test.csv`` of absolute frame folders
+    under the cache; without a test file a class-stratified ``own_test_fraction`` of the clips (drawn with seed 0)
+    is held out. Every line is checked (frame folder present, label in ``own_classes``) naming file and line."""
+    classes = resolve_classes(cfg.own_classes)
+    root = cfg.own_root or None
+    train = read_annotations(cfg.own_annotation, classes, root)
+    if cfg.own_test_annotation:
+        test = read_annotations(cfg.own_test_annotation, classes, root)
+    else:
+        held = set(label_subset([e.label for e in train], cfg.own_test_fraction, 0).tolist())
+        train, test = [e for i, e in enumerate(train) if i not in held], [train[i] for i in sorted(held)]
+    if not train or not test:
+        raise ValueError(f"{cfg.own_annotation}: {len(train)} training and {len(test)} evaluation clips; both must "
+                         "be non-empty (annotate more clips, or set own_test_annotation)")
+    untrained = sorted({classes[e.label] for e in test} - {classes[e.label] for e in train})
+    if untrained:
+        raise ValueError(f"{cfg.own_annotation}: no training clip of the evaluated class(es) {untrained} (a class "
+                         "needs two clips to be held out from; annotate more, or set own_test_annotation)")
+    key = str([str(Path(cfg.own_annotation).resolve()), root, cfg.own_test_annotation, cfg.own_test_fraction])
+    folder = cache_root().parent / "annotations" / f"own-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
+    return {split: write_annotation([(str(e.frame_dir.resolve()), e.label) for e in entries], "",
+                                    folder / f"{split}.csv") for split, entries in (("train", train), ("test", test))}
+
+
+def classes_of(cfg) -> tuple[str, ...]:
+    """The label names of ``cfg.dataset`` in label order."""
+    return resolve_classes(cfg.own_classes) if cfg.dataset == "own" else BENCHMARKS[cfg.dataset][0].CLASSES
 
 
 def load_data(cfg, data_cls):
@@ -54,22 +93,22 @@ def load_data(cfg, data_cls):
     differs from the benchmark's classes (MAFW: 11).
     """
     require_data("mae_dfer", cfg)
-    module = BENCHMARKS[cfg.dataset][0]
-    if cfg.num_classes != len(module.CLASSES):
-        raise ValueError(f"{cfg.dataset} has {len(module.CLASSES)} classes: set -p num_classes "
-                         f"{len(module.CLASSES)} (got {cfg.num_classes})")
+    classes = classes_of(cfg)
+    if cfg.num_classes != len(classes):
+        raise ValueError(f"{cfg.dataset} has {len(classes)} classes: set -p num_classes "
+                         f"{len(classes)} (got {cfg.num_classes})")
     files = annotation_files(cfg)
-    pool = VideoListClips(cfg.voxceleb2_list, cfg.voxceleb2_root or None, num_frames=cfg.frames, stride=cfg.stride,
-                          size=cfg.image_size, seed=0)
     skip = cfg.skip_corrupt
-    train = FrameFolderClips(files["train"], module.CLASSES, num_frames=cfg.frames, stride=cfg.stride,
+    train = FrameFolderClips(files["train"], classes, num_frames=cfg.frames, stride=cfg.stride,
                              size=cfg.image_size, seed=0, skip_corrupt=skip)
-    test = FrameFolderClips(files["test"], module.CLASSES, num_frames=cfg.clip_frames, stride=1,
+    pool = (VideoListClips(cfg.voxceleb2_list, cfg.voxceleb2_root or None, num_frames=cfg.frames,
+                           stride=cfg.stride, size=cfg.image_size, seed=0) if cfg.voxceleb2_list else train)
+    test = FrameFolderClips(files["test"], classes, num_frames=cfg.clip_frames, stride=1,
                             size=cfg.image_size, skip_corrupt=skip)
-    probe_train, probe_test = (FrameFolderClips(files[split], module.CLASSES, num_frames=cfg.frames,
+    probe_train, probe_test = (FrameFolderClips(files[split], classes, num_frames=cfg.frames,
                                                 stride=cfg.stride, size=cfg.image_size, skip_corrupt=skip)
                                for split in ("train", "test"))
-    return data_cls(pool, train, test, probe_train, probe_test, labelled=None,
+    return data_cls(pool, train, test, probe_train, probe_test, labelled=None, classes=tuple(classes),
                     loaders=[train, test, probe_train, probe_test])
 
 

@@ -26,7 +26,7 @@ from fer_lib.engine import distributed as ddp
 from fer_lib.results import checkpoints_root
 
 #: Chapters whose protocols provide ``trainable_rows`` and ``train_row``.
-CHAPTERS = ("ssl_fer", "crs_cont")
+CHAPTERS = ("ssl_fer", "mae_dfer", "crs_cont")
 
 
 def protocol(chapter: str):

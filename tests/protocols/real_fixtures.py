@@ -191,3 +191,20 @@ def image_lists(root: Path, n: int = 6) -> dict:
         (root / f"{split}.txt").write_text("".join(lines))
         out[f"user_target_{split}"] = str(root / f"{split}.txt")
     return out
+
+
+def own_clips(root: Path, classes: tuple[str, ...] = ("happy", "sad", "neutral"), per_class: int = 3,
+              frames: int = 8) -> dict:
+    """A user's clips as ``python -m fer_lib.faces.video --labels`` leaves them: ``<root>/<clip_id>/00000.jpg ...``
+    (aligned crops) and ``annotation.txt`` written by its own writer (:func:`fer_lib.faces.exports.write_annotation`)
+    from a labels CSV read by :func:`fer_lib.faces.exports.read_labels`."""
+    from fer_lib.faces.exports import read_labels, write_annotation
+
+    clips = [f"clip{c}{k}" for c in range(len(classes)) for k in range(per_class)]
+    for clip in clips:
+        for i in range(frames):
+            image(root / clip / f"{i:05d}.jpg")
+    labels = root / "labels.csv"
+    labels.write_text("clip_id,label\n" + "".join(f"{clip},{classes[int(clip[4])]}\n" for clip in clips))
+    path, _ = write_annotation([{"clip_id": c, "n_frames": frames} for c in clips], read_labels(labels, classes), root)
+    return {"own_annotation": str(path), "own_classes": ",".join(classes), "num_classes": len(classes)}

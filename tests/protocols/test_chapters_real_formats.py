@@ -11,6 +11,8 @@ import pytest
 
 import real_fixtures as fx
 from fer_lib import runner
+from fer_lib.data.labels import DFEW_7
+from fer_lib.predict.classifier import load_classifier
 from fer_lib.results import load_results
 
 CHAPTERS = {
@@ -23,6 +25,9 @@ CHAPTERS = {
                  "RAF-DB + AffectNet -> RAF-DB, AffectNet, FERPlus"),
     "mae_dfer": (lambda root: fx.dfew(root / "dfew") | fx.voxceleb2(root / "vox2"),
                  {"dataset": "DFEW", "pre_batch": 2, "ft_batch": 2}, "VoxCeleb2 -> DFEW"),
+    # a user's clips as faces.video writes them: its annotation file and class list are the dataset
+    "mae_dfer own": (lambda root: fx.own_clips(root / "aligned"), {"dataset": "own", "pre_batch": 2, "ft_batch": 2},
+                     "own annotated clips"),
 }
 
 
@@ -48,18 +53,22 @@ CHECKS = {"crs_cont": crs_cont_on_real_data}
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("chapter", sorted(CHAPTERS))
-def test_chapter_runs_on_real_format_files(chapter, tmp_path, monkeypatch):
+@pytest.mark.parametrize("case", sorted(CHAPTERS))
+def test_chapter_runs_on_real_format_files(case, tmp_path, monkeypatch):
+    chapter = case.split()[0]
     for variable, folder in (("FER_RESULTS_DIR", "results"), ("FER_CHECKPOINT_DIR", "checkpoints"),
                              ("FER_CACHE_DIR", "cache")):
         monkeypatch.setenv(variable, str(tmp_path / folder))
-    write, params, label = CHAPTERS[chapter]
+    write, params, label = CHAPTERS[case]
     params = {**params, **write(tmp_path / "data")}
     [outcome] = runner.run_chapters([chapter], "smoke", params, force=True, out_dir=tmp_path / "executed",
                                     progress=False, name="real")
     assert outcome.status == "ran", f"{chapter}: {outcome.error}"
     results = load_results(chapter, "real", tmp_path / "results")
     assert results["data"] == label and results["tables"]
+    if chapter == "mae_dfer":   # the fine-tuned model for fer-book predict, with the data's class list
+        model = load_classifier(next((tmp_path / "checkpoints" / "mae_dfer" / "real").glob("*.pt")))
+        assert model.classes == (("happy", "sad", "neutral") if case == "mae_dfer own" else DFEW_7)
     assert not (tmp_path / "cache" / "synth").exists(), "a synthetic set was rendered"
     if chapter in CHECKS:
         [notebook] = (tmp_path / "executed").rglob(f"{chapter}.ipynb")
