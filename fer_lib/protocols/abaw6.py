@@ -211,7 +211,8 @@ def spatial_samplers(row: Row, labels: np.ndarray, cfg, seed: int, rank: int = 0
     """The labelled samplers of phase 1: {"teacher": the paper's Smp(.) for the warm-up (None when the row switches
     it off), "pairs": the same draw, whole, for the teacher-student pairs (the engine shards the pairs),
     "supervised": the baseline's and the student fine-tune's, always class-balanced}. labels: [N]. The
-    fits' samplers take process ``rank``'s share of each epoch (:class:`~fer_lib.data.samplers.ClassBalancedSampler`)."""
+    fits' samplers take process ``rank``'s share of each epoch
+    (:class:`~fer_lib.data.samplers.ClassBalancedSampler`)."""
     def balanced(rank: int = rank, world_size: int = world_size):
         return ClassBalancedSampler(labels, per_class=cfg.per_class, seed=seed, rank=rank, world_size=world_size)
     if not row.teacher_balanced:

@@ -31,7 +31,8 @@ class Pairs(torch.utils.data.Dataset):
         return len(self.y)
 
     def __getitem__(self, i: int) -> dict:
-        return {"image": self.x[i], "expression": self.y[i], "unlabelled": self.u[i], "unlabelled_expression": self.uy[i]}
+        return {"image": self.x[i], "expression": self.y[i], "unlabelled": self.u[i],
+                "unlabelled_expression": self.uy[i]}
 
 
 def _worker(rank: int, world: int, port: int, out: str) -> None:
