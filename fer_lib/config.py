@@ -177,6 +177,13 @@ def load_experiment(chapter: str):
     return importlib.import_module(f"fer_lib.experiments.{chapter}")
 
 
+def chapter_claims(chapter: str, dataset: str | None = None) -> tuple:
+    """The claims a chapter judges on ``dataset`` (its ``Config.dataset``): ``CLAIMS_BY_DATASET[dataset]`` where
+    the chapter judges other claims on other data (CRS-CONT on real data), else ``CLAIMS``."""
+    module = load_experiment(chapter)
+    return getattr(module, "CLAIMS_BY_DATASET", {}).get(dataset, module.CLAIMS)
+
+
 def chapter_config(chapter: str, profile: str, overrides: dict[str, Any] | None = None):
     """Resolve the config of ``chapter`` for ``profile`` with ``overrides`` (the chapters' one-liner)."""
     experiment = load_experiment(chapter)

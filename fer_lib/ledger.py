@@ -13,6 +13,7 @@ import pkgutil
 from pathlib import Path
 
 from fer_lib import experiments
+from fer_lib.config import chapter_claims
 from fer_lib.metrics import claims as rule
 from fer_lib.results import atomic_write_json, find_results, load_results, results_path
 
@@ -34,14 +35,13 @@ def build(profile: str, root: Path | None = None, chapters: list[str] | None = N
     """
     out: dict = {"profile": profile, "chapters": {}, "claims": []}
     for chapter in chapters or chapters_with_claims():
-        module = importlib.import_module(f"fer_lib.experiments.{chapter}")
         try:
             results = load_results(chapter, profile, root)
         except FileNotFoundError:
             results = None
         # a chapter judging other claims on other data (CRS-CONT on real data) names them by Config.dataset
         dataset = (results or {}).get("config", {}).get("dataset")
-        declared = getattr(module, "CLAIMS_BY_DATASET", {}).get(dataset, module.CLAIMS)
+        declared = chapter_claims(chapter, dataset)
         judged = {r["claim"]: r for r in (results or {}).get("tables", {}).get("claims", [])}
         out["chapters"][chapter] = {
             "results": str(find_results(chapter, profile, root)) if results else None,

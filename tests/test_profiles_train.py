@@ -181,7 +181,7 @@ def test_abaw6_spatial_and_temporal_phases_train(profile, fits):
     data = abaw6.load_data(cfg)
     rows = {r.row: r for r in abaw6_exp.ROWS}
     run = types.SimpleNamespace(torch_device=CPU, stage=contextlib.nullcontext, progress=False,  # what run_row
-                                save_history=lambda *args: None)                          # reads of a Run
+                                save_history=lambda *args: None, checkpoint_root=lambda: None)  # reads of a Run
     abaw6.run_row(rows["baseline"], cfg, data, 0, run)
     abaw6.run_row(rows["ssl_temporal_vote"], cfg, data, 0, run)
     warmup = ["WeakSupervised"] if cfg.teacher_warmup_steps else []

@@ -42,14 +42,22 @@ def balanced_indices(labels: np.ndarray, per_class: int, rng: np.random.Generato
 
 
 class ClassBalancedSampler(Sampler[int]):
-    """A ``torch.utils.data.Sampler`` yielding ``per_class`` indices of every class per epoch."""
+    """A ``torch.utils.data.Sampler`` yielding ``per_class`` indices of every class per epoch.
 
-    def __init__(self, labels, per_class: int, seed: int = 0, num_classes: int | None = None):
+    Under DDP (``world_size`` > 1) every process draws the same epoch, cut to a multiple of ``world_size``,
+    and takes ``order[rank::world_size]`` (as :class:`fer_lib.engine.distributed.ShardedSampler`): the union over
+    processes of batch i (b items each) is batch i of one process with b x world items.
+    """
+
+    def __init__(self, labels, per_class: int, seed: int = 0, num_classes: int | None = None, rank: int = 0,
+                 world_size: int = 1):
+        if world_size < 1 or not 0 <= rank < world_size:
+            raise ValueError(f"rank {rank} is not one of {world_size} processes")
         self.labels = np.asarray(labels)
         self.per_class, self.seed, self.num_classes = per_class, seed, num_classes
-        self.epoch = 0
+        self.rank, self.world_size, self.epoch = rank, world_size, 0
         n_cls = num_classes if num_classes is not None else len(np.unique(self.labels))
-        self._len = n_cls * per_class
+        self._len = n_cls * per_class // world_size
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -59,7 +67,8 @@ class ClassBalancedSampler(Sampler[int]):
 
     def __iter__(self) -> Iterator[int]:
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, self.epoch]))
-        return iter(balanced_indices(self.labels, self.per_class, rng, self.num_classes).tolist())
+        order = balanced_indices(self.labels, self.per_class, rng, self.num_classes)
+        return iter(order[:self._len * self.world_size][self.rank::self.world_size].tolist())
 
 
 def max_group_batches(units_per_group: np.ndarray, groups_per_batch: int) -> int:

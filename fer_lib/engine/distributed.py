@@ -138,21 +138,41 @@ def all_reduce_grads(params: Iterable[nn.Parameter]) -> None:
 
     Every process must have gradients for the same parameters (true when all run the same step).
     """
-    if not is_distributed():
+    if is_distributed():
+        all_reduce_mean_([p.grad for p in params if p.grad is not None])
+
+
+def all_reduce_mean_(tensors: list[torch.Tensor]) -> None:
+    """Average ``tensors`` over processes in place, one flat all-reduce per dtype (a no-op on one process).
+
+    Every process must pass tensors of the same shapes and dtypes, in the same order.
+    """
+    if not is_distributed() or not tensors:
         return
-    grads = [p.grad for p in params if p.grad is not None]
     by_dtype: dict[torch.dtype, list[torch.Tensor]] = {}
-    for g in grads:
-        by_dtype.setdefault(g.dtype, []).append(g)
+    for t in tensors:
+        by_dtype.setdefault(t.dtype, []).append(t)
     n = dist.get_world_size()
     for group in by_dtype.values():
-        flat = torch.cat([g.reshape(-1) for g in group])
+        flat = torch.cat([t.reshape(-1) for t in group])
         dist.all_reduce(flat, op=dist.ReduceOp.SUM)
         flat /= n
         offset = 0
-        for g in group:
-            g.copy_(flat[offset:offset + g.numel()].view_as(g))
-            offset += g.numel()
+        for t in group:
+            t.copy_(flat[offset:offset + t.numel()].view_as(t))
+            offset += t.numel()
+
+
+def mean_logs(logs: dict[str, float]) -> dict[str, float]:
+    """Each logged value averaged over processes (one all-reduce; the same keys in every process): what a
+    ``training_step`` logs of its own shard, made the global batch's value."""
+    if not is_distributed() or not logs:
+        return dict(logs)
+    keys = sorted(logs)
+    device = torch.device("cuda", torch.cuda.current_device()) if dist.get_backend() == "nccl" else None
+    values = torch.tensor([float(logs[k]) for k in keys], dtype=torch.float64, device=device)  # nccl: on the GPU
+    all_reduce_mean_([values])
+    return dict(zip(keys, values.tolist()))
 
 
 def all_reduce_mean(value: torch.Tensor) -> torch.Tensor:

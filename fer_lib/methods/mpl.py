@@ -13,6 +13,12 @@ forward pass. The student's labelled loss l(theta) of (6) must therefore be one 
 and theta' on the same batch composition, or f is biased (a step of size 0 would give f != 0). Both losses
 here come from a forward of the labelled images alone, in train mode (:func:`labelled_loss`); measurement
 forwards leave the BatchNorm running statistics as they found them (:func:`buffers_kept`).
+
+Data-parallel (torchrun, :mod:`fer_lib.engine.distributed`): the engine averages each optimiser's gradients
+over processes; f is the global batch's too: both labelled losses (and, for the exact f, both gradients) are
+averaged over processes before f is formed, so every process steps its teacher with the same f, the value one
+process would compute from the whole batch (up to BatchNorm, whose statistics stay per process). The
+pseudo-label logs count the whole batch and the logged losses are their means over processes.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from fer_lib.augment.weak_strong import strong_augment, weak_augment
+from fer_lib.engine import distributed as ddp
 from fer_lib.losses.semi import (consistency_ce, feedback_coefficient, feedback_loss, hard_pseudo_labels,
                                  pseudo_label_ce)
 
@@ -93,13 +100,15 @@ def feedback_coefficient_exact(student_new: nn.Module, images_labelled: torch.Te
     labels: [B] int64; grads_pseudo_old: the old student's gradients of L_u (from
     :func:`parameter_gradients` before the step), in ``student_new.parameters()`` order; student_lr:
     eta_S. Returns a float64 scalar, positive when the two gradients agree (the pseudo-label step helped
-    the labelled loss to first order; see ``fer_lib.losses.semi`` for the sign). ``mpl_code_sign=True``
+    the labelled loss to first order; see ``fer_lib.losses.semi`` for the sign); under DDP the labelled
+    gradient is averaged over processes (pass ``grads_pseudo_old`` averaged too). ``mpl_code_sign=True``
     negates it, matching the sign of MPL-pytorch's ``l_new - l_old``. The labelled gradient is taken in the
     student's current mode over x_l alone, as :func:`labelled_loss`, with the buffers kept.
     """
     with buffers_kept(student_new):
         loss_new = F.cross_entropy(at_least_float32(student_new(images_labelled)), labels)
         grads_labelled_new = parameter_gradients(student_new, loss_new)
+    ddp.all_reduce_mean_(grads_labelled_new)   # the global batch's gradient (grads_pseudo_old: the caller's)
     f = student_lr * gradient_dot(grads_labelled_new, grads_pseudo_old)
     return -f if mpl_code_sign else f
 
@@ -125,7 +134,8 @@ def student_step(student: nn.Module, images_labelled: torch.Tensor, labels: torc
     see different BatchNorm statistics, so f carries an offset that does not depend on the step (with a
     zero step, on the chapter's ResNet-10 after its teacher-student phase: +0.041 +- 0.031 over 20 batches,
     against exactly 0 here). ``True`` reproduces that code.
-    Either way ``f_first_order_mixed`` logs the code's value, for comparison.
+    Either way ``f_first_order_mixed`` logs the code's value, for comparison. Under DDP the labelled losses
+    and L_u's gradient are averaged over processes first: f is the global batch's, the same in every process.
 
     Returns (L_u, f as a detached scalar or None without feedback, logs).
     """
@@ -141,10 +151,13 @@ def student_step(student: nn.Module, images_labelled: torch.Tensor, labels: torc
         optimize("student", loss_u)
         return loss_u, None, logs
     loss_old_mixed = F.cross_entropy(logits_l.detach(), labels)
-    loss_old = loss_old_mixed if old_loss_from_mixed_batch else loss_old
     grads_u = parameter_gradients(student, loss_u, retain_graph=True) if student_lr is not None else None
     optimize("student", loss_u)
-    loss_new = labelled_loss(student, images_labelled, labels)
+    # the global batch's losses (and gradient) under DDP: every process then forms the same f
+    losses = torch.stack([loss_old, labelled_loss(student, images_labelled, labels), loss_old_mixed])
+    ddp.all_reduce_mean_([losses, *(grads_u or [])])
+    loss_old, loss_new, loss_old_mixed = losses.unbind()
+    loss_old = loss_old_mixed if old_loss_from_mixed_batch else loss_old
     f = feedback_coefficient(loss_old, loss_new, mpl_code_sign)
     logs["f_first_order"] = f.item()
     logs["f_first_order_mixed"] = feedback_coefficient(loss_old_mixed, loss_new, mpl_code_sign).item()
@@ -243,7 +256,10 @@ class TeacherStudent(nn.Module):
             loss_t = loss_t + self.feedback_weight * loss_f
             logs["loss_f"] = loss_f.item()
         optimize("teacher", loss_t)
-        logs.update(pseudo_label_logs(y_hat, batch.get("unlabelled_expression"), self.num_classes))
+        losses = ddp.mean_logs({k: v for k, v in logs.items() if k.startswith("loss_")})  # all processes' mean
+        hidden = batch.get("unlabelled_expression")
+        logs |= losses | pseudo_label_logs(ddp.all_gather_cat(y_hat),   # the pseudo-labels of the whole batch
+                                           None if hidden is None else ddp.all_gather_cat(hidden), self.num_classes)
         return loss_u.detach() + loss_t.detach(), logs
 
 

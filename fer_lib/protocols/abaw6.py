@@ -10,9 +10,13 @@ set of held-out identities in which every class appears in enough clips, with a 
 Phase 1 (``train_spatial``), every scored network at one labelled budget (:func:`labelled_budget`):
 baseline = supervised on the labelled Aff-Wild2 frames; SSL = teacher warm-up, teacher-student
 (``fer_lib.methods.mpl.TeacherStudent``) through the engine, then the student fine-tuned on labelled data.
-Phase 2 (``train_temporal``): frozen student backbone -> per-frame features -> temporal Transformer ->
-per-frame labels (class-weighted as phase 1 is balanced), then the sliding-window vote. Loops over batches
-live in the engine only.
+Each stage checkpoints into :func:`checkpoint_dir` and resumes from there: an interrupted chapter continues
+where it stopped, and a phase 1 trained beforehand, in the chapter or data-parallel under torchrun by
+``python -m fer_lib.protocols.train abaw6`` (:func:`trainable_rows`, :func:`train_row`), is loaded, not
+retrained. Phase 2 (``train_temporal``): frozen student backbone -> per-frame features -> temporal Transformer
+-> per-frame labels (class-weighted as phase 1 is balanced), then the sliding-window vote; it is cheap (a
+small Transformer on frozen features) and stays in the notebook, on one device. Loops over batches live in
+the engine only.
 """
 
 from __future__ import annotations
@@ -31,8 +35,10 @@ from fer_lib.data.labels import AFFWILD2_8
 from fer_lib.data.paired import Concat, Frames, LabelledUnlabelled, Relabelled
 from fer_lib.data.samplers import ClassBalancedSampler
 from fer_lib.data.synth import SynthConfig, load_synth
+from fer_lib.engine import distributed as ddp
 from fer_lib.engine.features import embed
 from fer_lib.engine.optim import warmup_cosine
+from fer_lib.engine.trainer import FitResult
 from fer_lib.experiments.abaw6 import Row
 from fer_lib.methods.finetune_weak import WeakSupervised
 from fer_lib.methods.mpl import TeacherStudent, to_float_images
@@ -42,6 +48,8 @@ from fer_lib.metrics.classification import macro_f1
 from fer_lib.metrics.temporal import window_vote_videos
 from fer_lib.models.temporal import TemporalEncoder
 from fer_lib.predict.classifier import resnet_linear, save_classifier
+from fer_lib.protocols.abaw6_checkpoints import (NOT_TRAINING, SPATIAL_FIELDS, checkpoint_dir,  # noqa: F401
+                                                 resumable, trainable_rows)
 from fer_lib.protocols.training_log import QUIET, TrainingLog
 
 K = len(AFFWILD2_8)
@@ -157,12 +165,13 @@ def _sgd(model: nn.Module, lr: float, cfg) -> torch.optim.Optimizer:
 
 
 def _supervised(model: nn.Module, labelled, sampler, opt, schedule, steps: int, cfg, seed: int, device,
-                log: TrainingLog = QUIET, stage: str = "supervised") -> list[dict]:
-    """WeakSupervised training of ``model`` for ``steps`` steps of ``opt`` / ``schedule``; the engine's history."""
-    result = log.fit(WeakSupervised(model, seed=seed, crop_fraction=cfg.crop_fraction), labelled, stage=stage,
-                     optimizers=opt, schedulers=schedule, batch_size=cfg.batch_size, max_steps=steps, device=device,
-                     seed=seed, sampler=sampler, log_every=cfg.log_every)
-    return result.history
+                log: TrainingLog = QUIET, stage: str = "supervised", batch_size: int | None = None,
+                folder: Path | None = None) -> FitResult:
+    """WeakSupervised training of ``model`` for ``steps`` steps of ``opt`` / ``schedule`` (per-process batch
+    ``batch_size``, default ``cfg.batch_size``); with ``folder``: checkpointed there and resumed."""
+    return log.fit(WeakSupervised(model, seed=seed, crop_fraction=cfg.crop_fraction), labelled, stage=stage,
+                   optimizers=opt, schedulers=schedule, batch_size=batch_size or cfg.batch_size, max_steps=steps,
+                   device=device, seed=seed, sampler=sampler, log_every=cfg.log_every, **resumable(folder, cfg))
 
 
 def evaluation_view(cfg):
@@ -198,45 +207,70 @@ def labelled_budget(row: Row, cfg) -> dict:
     return steps | {"teacher_labelled_images": n * cfg.batch_size, "student_labelled_images": finetune * cfg.batch_size}
 
 
-def spatial_samplers(row: Row, labels: np.ndarray, cfg, seed: int) -> dict:
-    """The labelled samplers of phase 1: {"teacher": the paper's Smp(.) (None when the row switches it off),
-    "supervised": the baseline's and the student fine-tune's, always class-balanced}. labels: [N]."""
-    def balanced():
-        return ClassBalancedSampler(labels, per_class=cfg.per_class, seed=seed)
-    return {"teacher": balanced() if row.teacher_balanced else None, "supervised": balanced()}
+def spatial_samplers(row: Row, labels: np.ndarray, cfg, seed: int, rank: int = 0, world_size: int = 1) -> dict:
+    """The labelled samplers of phase 1: {"teacher": the paper's Smp(.) for the warm-up (None when the row switches
+    it off), "pairs": the same draw, whole, for the teacher-student pairs (the engine shards the pairs),
+    "supervised": the baseline's and the student fine-tune's, always class-balanced}. labels: [N]. The
+    fits' samplers take process ``rank``'s share of each epoch
+    (:class:`~fer_lib.data.samplers.ClassBalancedSampler`)."""
+    def balanced(rank: int = rank, world_size: int = world_size):
+        return ClassBalancedSampler(labels, per_class=cfg.per_class, seed=seed, rank=rank, world_size=world_size)
+    if not row.teacher_balanced:
+        return {"teacher": None, "pairs": None, "supervised": balanced()}
+    return {"teacher": balanced(), "pairs": balanced(0, 1), "supervised": balanced()}
 
 
-def train_spatial(row: Row, cfg, data: AbawData, seed: int, device, log: TrainingLog = QUIET) -> dict:
+def train_row(row: Row, cfg, data: AbawData, seed: int, device, checkpoint_root: str | Path) -> Path:
+    """Train (resume, or find finished) phase 1 of ``row`` into its :func:`checkpoint_dir` without evaluating it
+    (the :mod:`.train` entry point; :func:`run_row` then loads it)."""
+    train_spatial(row, cfg, data, seed, device, checkpoint_root=checkpoint_root, scored=False)
+    return checkpoint_dir(checkpoint_root, row, cfg, seed)
+
+
+def train_spatial(row: Row, cfg, data: AbawData, seed: int, device, log: TrainingLog = QUIET,
+                  checkpoint_root: str | Path | None = None, scored: bool = True) -> dict:
     """Phase 1 for one table row, at the labelled budget of :func:`labelled_budget`.
 
     Returns dict(student=classifier, f1 (student, per frame, %), teacher_f1 (after the teacher-student phase),
     teacher_warmup_f1 (after the teacher's supervised warm-up, if any), student_ts_f1 (the student before its
-    fine-tune), predictions [N] (the student's, on the evaluation frames), history (SSL phase), seconds).
-    ``log``: the progress bars and history files of its fits (:mod:`.training_log`).
+    fine-tune), predictions [N] (the student's, on the evaluation frames), history (SSL phase), seconds (None
+    when every stage was loaded from its finished checkpoint)); ``scored=False``: no evaluation (f1 and
+    predictions None). ``log``: the progress bars and history files of its fits (:mod:`.training_log`).
+    With ``checkpoint_root`` every stage checkpoints into ``checkpoint_dir(...)/<stage>`` and resumes. Under
+    torchrun each process takes 1/world of every batch of ``cfg.batch_size`` labelled images.
     """
     t0 = time.perf_counter()
+    world = ddp.get_world_size()
+    if cfg.batch_size % world:
+        raise ValueError(f"batch_size {cfg.batch_size} does not split over {world} processes")
+    batch = cfg.batch_size // world
+    folder = None if checkpoint_root is None else checkpoint_dir(checkpoint_root, row, cfg, seed)
+    stage_dir = lambda name: None if folder is None else folder / name  # noqa: E731
     torch.manual_seed(seed)
     labelled = Concat([data.labelled, data.extra]) if row.extra else Concat([data.labelled])
-    samplers = spatial_samplers(row, labelled.labels, cfg, seed)
+    samplers = spatial_samplers(row, labelled.labels, cfg, seed, ddp.get_rank(), world)
     budget = labelled_budget(row, cfg)
     evaluate = lambda model: predict(model, data.evaluation, cfg, device)  # noqa: E731
+    score = lambda model: 100 * macro_f1(data.evaluation.labels, evaluate(model), K) if scored else None  # noqa: E731
     student = make_classifier(cfg)
-    out = {"history": [], "teacher_f1": None, "teacher_warmup_f1": None, "student_ts_f1": None}
+    out, fits = {"history": [], "teacher_f1": None, "teacher_warmup_f1": None, "student_ts_f1": None}, []
     if not row.ssl:
         opt = _sgd(student, cfg.teacher_lr, cfg)
-        _supervised(student, labelled, samplers["supervised"], opt, warmup_cosine(opt, 0, budget["baseline"]),
-                    budget["baseline"], cfg, seed, device, log)
+        fits.append(_supervised(student, labelled, samplers["supervised"], opt,
+                                warmup_cosine(opt, 0, budget["baseline"]), budget["baseline"], cfg, seed, device, log,
+                                batch_size=batch, folder=stage_dir("baseline")))
     else:
         torch.manual_seed(seed + 1000)
         teacher = make_classifier(cfg)
         opt_t = _sgd(teacher, cfg.teacher_lr, cfg)
         schedule_t = warmup_cosine(opt_t, 0, cfg.labelled_steps)  # one cosine over warm-up + teacher-student phase
         if budget["teacher_warmup"]:
-            _supervised(teacher, labelled, samplers["teacher"], opt_t, schedule_t, budget["teacher_warmup"], cfg,
-                        seed + 1, device, log, "teacher warm-up")
-            out["teacher_warmup_f1"] = 100 * macro_f1(data.evaluation.labels, evaluate(teacher), K)
+            fits.append(_supervised(teacher, labelled, samplers["teacher"], opt_t, schedule_t,
+                                    budget["teacher_warmup"], cfg, seed + 1, device, log, "teacher warm-up",
+                                    batch_size=batch, folder=stage_dir("teacher_warmup")))
+            out["teacher_warmup_f1"] = score(teacher)
         unlabelled = Concat([data.unlabelled, data.pool]) if row.pool else Concat([data.unlabelled])
-        pairs = LabelledUnlabelled(labelled, unlabelled, cfg.unlabelled_per_item, labelled_sampler=samplers["teacher"],
+        pairs = LabelledUnlabelled(labelled, unlabelled, cfg.unlabelled_per_item, labelled_sampler=samplers["pairs"],
                                    seed=seed)
         opts = {"student": _sgd(student, cfg.student_lr, cfg), "teacher": opt_t}
         method = TeacherStudent(teacher, student, K, seed=seed, consistency_weight=cfg.consistency_weight,
@@ -245,21 +279,23 @@ def train_spatial(row: Row, cfg, data: AbawData, seed: int, device, log: Trainin
                                 student_optimizer=opts["student"], randaugment_magnitude=cfg.randaugment_magnitude,
                                 crop_fraction=cfg.crop_fraction, cutout_fraction=cfg.cutout_fraction)
         schedulers = {"student": warmup_cosine(opts["student"], 0, budget["teacher_student"]), "teacher": schedule_t}
-        result = log.fit(method, pairs, stage="teacher-student", optimizers=opts, schedulers=schedulers,
-                         batch_size=cfg.batch_size, max_steps=budget["teacher_student"], device=device, seed=seed,
-                         log_every=cfg.log_every)
-        out["history"] = result.history
-        out["teacher_f1"] = 100 * macro_f1(data.evaluation.labels, evaluate(teacher), K)
+        fits.append(log.fit(method, pairs, stage="teacher-student", optimizers=opts, schedulers=schedulers,
+                            batch_size=batch, max_steps=budget["teacher_student"], device=device, seed=seed,
+                            log_every=cfg.log_every, **resumable(stage_dir("teacher_student"), cfg)))
+        out["history"] = fits[-1].history
+        out["teacher_f1"] = score(teacher)
         if budget["student_finetune"]:
-            out["student_ts_f1"] = 100 * macro_f1(data.evaluation.labels, evaluate(student), K)
+            out["student_ts_f1"] = score(student)
             opt = _sgd(student, cfg.teacher_lr, cfg)
-            _supervised(student, labelled, samplers["supervised"], opt,
-                        warmup_cosine(opt, 0, budget["student_finetune"]), budget["student_finetune"], cfg, seed,
-                        device, log, "student fine-tune")
+            fits.append(_supervised(student, labelled, samplers["supervised"], opt,
+                                    warmup_cosine(opt, 0, budget["student_finetune"]), budget["student_finetune"],
+                                    cfg, seed, device, log, "student fine-tune", batch_size=batch,
+                                    folder=stage_dir("student_finetune")))
     out["student"] = student
-    out["predictions"] = evaluate(student)
-    out["f1"] = 100 * macro_f1(data.evaluation.labels, out["predictions"], K)
-    out["seconds"] = time.perf_counter() - t0
+    out["predictions"] = evaluate(student) if scored else None
+    out["f1"] = 100 * macro_f1(data.evaluation.labels, out["predictions"], K) if scored else None
+    trained = any(f.samples_per_s > 0 for f in fits)   # 0: loaded from a finished checkpoint
+    out["seconds"] = time.perf_counter() - t0 if trained else None
     return out
 
 
@@ -317,22 +353,27 @@ def pseudo_label_track(history: list[dict]) -> dict:
 
 def run_row(row: Row, cfg, data: AbawData, seed: int, run) -> dict:
     """One (row, seed) of the table on ``run.torch_device``: phase 1 (kept in ``data.trained`` per row.spatial and
-    seed, so rows that share it train it once), phase 2 if the row asks. Returns the record: row, method, seed,
-    f1 / teacher_f1 / teacher_warmup_f1 / student_ts_f1 (%), f1_clip_low / f1_clip_high (the clip bootstrap's
-    95 % interval), the labelled budget, predicted_frac [K], timings and, for SSL rows, the pseudo-label track."""
+    seed, so rows that share it train it once; checkpointed under ``run.checkpoint_root()``: an interrupted row
+    resumes, and one trained beforehand, e.g. by :mod:`.train`, is loaded), phase 2 if the row asks. Returns the
+    record: row, method, seed, f1 / teacher_f1 / teacher_warmup_f1 / student_ts_f1 (%), f1_clip_low /
+    f1_clip_high (the clip bootstrap's 95 % interval), the labelled budget, predicted_frac [K], timings
+    (spatial_s None when phase 1 was loaded) and, for SSL rows, the pseudo-label track."""
     with run.stage(f"row {row.row}"):
-        return _run_row(row, cfg, data, seed, run.torch_device, data.trained, TrainingLog(run, row.row, seed))
+        return _run_row(row, cfg, data, seed, run.torch_device, data.trained, TrainingLog(run, row.row, seed),
+                        run.checkpoint_root())
 
 
-def _run_row(row: Row, cfg, data: AbawData, seed: int, device, cache: dict, log: TrainingLog = QUIET) -> dict:
+def _run_row(row: Row, cfg, data: AbawData, seed: int, device, cache: dict, log: TrainingLog = QUIET,
+             checkpoint_root: Path | None = None) -> dict:
     key = (row.spatial, seed)
     if key not in cache:
-        cache[key] = train_spatial(row, cfg, data, seed, device, log)
+        cache[key] = train_spatial(row, cfg, data, seed, device, log, checkpoint_root)
     spatial = cache[key]
     predictions = spatial["predictions"]
     record = {"row": row.row, "method": row.method, "seed": seed, "f1": spatial["f1"],
               "teacher_f1": spatial["teacher_f1"], "teacher_warmup_f1": spatial["teacher_warmup_f1"],
-              "student_ts_f1": spatial["student_ts_f1"], "spatial_s": round(spatial["seconds"], 2),
+              "student_ts_f1": spatial["student_ts_f1"],
+              "spatial_s": None if spatial["seconds"] is None else round(spatial["seconds"], 2),
               **labelled_budget(row, cfg)}
     if row.temporal:
         tkey = ("temporal", row.spatial, row.context, seed)

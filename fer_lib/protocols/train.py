@@ -21,12 +21,13 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from fer_lib.config import chapter_config, parse_value
+from fer_lib.config import chapter_claims, chapter_config, parse_value
 from fer_lib.engine import distributed as ddp
+from fer_lib.metrics.claims import row_seeds
 from fer_lib.results import checkpoints_root
 
 #: Chapters whose protocols provide ``trainable_rows`` and ``train_row``.
-CHAPTERS = ("ssl_fer", "mae_dfer", "crs_cont")
+CHAPTERS = ("ssl_fer", "mae_dfer", "crs_cont", "abaw6")
 
 
 def protocol(chapter: str):
@@ -36,13 +37,20 @@ def protocol(chapter: str):
     return importlib.import_module(f"fer_lib.protocols.{chapter}")
 
 
+def default_seeds(chapter: str, row: str, cfg) -> tuple[int, ...]:
+    """The seeds the chapter runs ``row`` with: ``cfg.key_seeds`` for a row in one of its testable claims,
+    ``cfg.seeds`` otherwise (:func:`fer_lib.metrics.claims.row_seeds`)."""
+    return row_seeds(row, chapter_claims(chapter, cfg.dataset), cfg.seeds, cfg.key_seeds)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m fer_lib.protocols.train",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("chapter", choices=CHAPTERS)
     parser.add_argument("--profile", default="full")
     parser.add_argument("--rows", nargs="+", default=None, help="row names (default: every trainable row)")
-    parser.add_argument("--seeds", nargs="+", type=int, default=None, help="default: the profile's seeds")
+    parser.add_argument("--seeds", nargs="+", type=int, default=None,
+                        help="default: the chapter's seeds for the row (key_seeds for a row in a claim)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("KEY", "VALUE"),
                         help="a config override, as for the runner")
@@ -57,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     data = module.load_data(cfg)
     root = checkpoints_root() / args.chapter / args.profile
     for name in args.rows or list(trainable):
-        for seed in args.seeds or cfg.seeds:
+        for seed in args.seeds or default_seeds(args.chapter, name, cfg):
             folder = module.train_row(trainable[name], cfg, data, seed, info.device, root)
             if info.rank == 0:
                 print(f"{args.chapter} {name} seed {seed} -> {folder}", flush=True)

@@ -71,3 +71,15 @@ def test_sampler_redraws_per_epoch_and_is_seeded():
     assert list(s) == first
     s.set_epoch(1)
     assert list(s) != first
+
+
+def test_sampler_shards_under_ddp_into_the_single_process_order():
+    labels = np.repeat(np.arange(3), 4)
+    single = ClassBalancedSampler(labels, per_class=3, seed=2)           # 9 indices: the second rank's 4
+    shards = [ClassBalancedSampler(labels, per_class=3, seed=2, rank=r, world_size=2) for r in range(2)]
+    for s in (single, *shards):
+        s.set_epoch(3)
+    order = list(single)
+    assert [len(s) for s in shards] == [4, 4] and list(shards[0]) == order[0:8:2] and list(shards[1]) == order[1:8:2]
+    with pytest.raises(ValueError, match="rank 2 is not one of 2 processes"):
+        ClassBalancedSampler(labels, per_class=3, rank=2, world_size=2)
