@@ -56,6 +56,10 @@ class Config:
     identity_set_clips: Annotated[int, Range(3, None)] = 4   # the clip-disjoint split needs >= 3 clips a person
     identity_set_frames: PosInt = 16
     identity_frame_step: PosInt = 4       # every 4th frame of each clip
+    # scene index (ours): face states of the identity set, each rendered in its own and another person's scene, and
+    # another person rendered in its scene (data/synth/scene_sets.py); percentile bootstrap over the face states
+    scene_triplets: PosInt = 200
+    scene_resamples: PosInt = 1000
     # model: ResNet-50 from scratch, MLP 2048-2048-128 (paper)
     depth: Annotated[int, OneOf(10, 18, 34, 50, 101)] = 50
     width: PosInt = 64
@@ -252,6 +256,21 @@ CLAIMS = (
                      "no implementation is part of this work"),
     Claim("the strategies also help on FER2013", None, None, None, paper="evaluated, no number in the README",
           untestable="the README gives no FER2013 number and follows another repository's evaluation"),
+)
+#: Ours: the scene shortcut against the identity shortcut. The same-person donor breaks the scene and keeps the
+#: identity; the other-person donor (FaceSwap) breaks both. Lower scene index = less scene in the features. The
+#: rows in these claims run ``seeds`` (the other isolating rows ``isolating_seeds``).
+_OURS = "not in paper (ours)"
+_SAME = "TimeAug+HardNeg+FaceSwap · same-person donor"
+ISOLATING_CLAIMS = (
+    Claim("the same-person swap removes the scene shortcut (scene index below SimCLR's)", _SAME, "SimCLR",
+          "scene_index", direction="<", paper=_OURS),
+    Claim("the other-person swap (FaceSwap) lowers TimeAug+HardNeg's scene index", "TimeAug+HardNeg+FaceSwap",
+          "TimeAug+HardNeg", "scene_index", direction="<", paper=_OURS),
+    Claim("the same-person swap keeps less scene than the other-person swap", _SAME, "TimeAug+HardNeg+FaceSwap",
+          "scene_index", direction="<", paper=_OURS),
+    Claim("breaking the scene alone (same-person swap) helps TimeAug+HardNeg's expression F1", _SAME,
+          "TimeAug+HardNeg", "F1", paper=_OURS),
 )
 #: Ours: the first two claims again on the second pool (POOL_ROWS, run at ``seeds``), where HardNeg's premise
 #: fails: beside CLAIMS' pair on the main pool, a dose-response for HardNeg (and TimeAug) across pools.

@@ -194,28 +194,6 @@ def identity_leakage_probe(x: np.ndarray, identity: np.ndarray, *, groups: np.nd
                          int(len(np.unique(identity))))
 
 
-def scene_probe(x: np.ndarray, person: np.ndarray, clip: np.ndarray, test: np.ndarray) -> tuple[float, float]:
-    """Which of a person's clips (scenes: background, light, colour cast) a frame comes from, from embeddings
-    alone: each test frame's cosine nearest neighbour among the *same person's* training frames; identity is
-    held fixed, so only the scene (and what differs between the clips) can tell them apart.
-
-    x [N, D]; person, clip [N]; test bool [N] (the rest is the training side; every clip on both sides).
-    Returns (accuracy, chance): chance = mean over test frames of 1 / (the person's clips on the training side).
-    """
-    x, person, clip, test = np.asarray(x, float), np.asarray(person), np.asarray(clip), np.asarray(test, bool)
-    unit = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-    hits, chance = [], []
-    for i in np.flatnonzero(test):
-        pool = np.flatnonzero(~test & (person == person[i]))
-        if len(pool) == 0:
-            raise ValueError(f"scene_probe: person {person[i]} has no training frame")
-        hits.append(clip[pool[np.argmax(unit[pool] @ unit[i])]] == clip[i])
-        chance.append(1.0 / len(np.unique(clip[pool])))
-    if not hits:
-        raise ValueError("scene_probe: no test frame")
-    return float(np.mean(hits)), float(np.mean(chance))
-
-
 class FineTuneClassifier(nn.Module):
     """Encoder + the authors' MLP head, trained end to end: images -> logits [B, K].
 

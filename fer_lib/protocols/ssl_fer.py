@@ -26,6 +26,7 @@ from torch import nn
 
 from fer_lib.augment.landmark_mask import random_landmark_mask
 from fer_lib.augment.views import ViewConfig, plain_view
+from fer_lib.data.paired import Frames
 from fer_lib.data.synth import swap_frame
 from fer_lib.engine import distributed as ddp
 from fer_lib.engine.features import embed
@@ -38,6 +39,7 @@ from fer_lib.methods.moco import MoCo
 from fer_lib.methods.ssl_fer import SSLFER, Strategies
 from fer_lib.metrics.classification import confusion
 from fer_lib.metrics.mechanism import false_negative_precision, tuple_label_checks
+from fer_lib.metrics.scene import scene_sensitivity
 from fer_lib.models.resnet import ResNetBackbone
 from fer_lib.nn.momentum import budget_momentum
 from fer_lib.engine.checkpoint import load_checkpoint
@@ -45,7 +47,7 @@ from fer_lib.protocols import ssl_fer_real as real
 from fer_lib.protocols.ssl_fer_curve import CURVE_COLUMNS, curve_steps, snapshot_callback, snapshot_path
 from fer_lib.protocols.ssl_fer_premises import premise_table  # noqa: F401 (the chapter's premise table)
 from fer_lib.protocols.probes import (FineTuneClassifier, ProbeResult, fine_tune, identity_leakage_probe, linear_probe,
-                                     ridge_probe, scene_probe)
+                                     ridge_probe)
 from fer_lib.protocols.ssl_fer_data import (SSLFERData, batch_sampler, expression_sets, identity_frames,  # noqa: F401
                                             load_data, map_frames, pool_data, total_steps, tuple_dataset)
 from fer_lib.protocols.training_log import QUIET, TrainingLog
@@ -56,13 +58,13 @@ from fer_lib.protocols.row_checkpoint import row_checkpoint_dir
 #: stays valid when they change (see :func:`checkpoint_dir`).
 NOT_TRAINING = ("seeds", "eval_identities", "eval_clips_per_identity", "eval_frames_per_clip", "eval_test_fraction",
                 "eval_frame_step", "identity_frame_step", "identity_set_identities", "identity_set_clips",
-                "identity_set_frames", "eval_protocol", "probe_epochs", "probe_lr", "finetune_epochs",
+                "identity_set_frames", "scene_triplets", "scene_resamples", "eval_protocol", "probe_epochs", "probe_lr", "finetune_epochs",
                 "mechanism_tuples", "swap_oracle_pairs", "tsne_points", "num_workers", "checkpoint_every",
                 "affectnet_train_csv", "affectnet_val_csv", "affectnet_images", "lfw_home", "lfw_min_faces")
 #: per-seed columns of the summary; those in PERCENT are shown x100 with one decimal, the others with three
 COLUMNS = ("F1", "Acc", "V-CCC", "V-RMSE", "A-CCC", "A-RMSE", "identity_probe_acc", "identity_1nn_acc",
-           "scene_probe_acc")
-PERCENT = ("F1", "Acc", "identity_probe_acc", "identity_1nn_acc", "scene_probe_acc")
+           "scene_index")
+PERCENT = ("F1", "Acc", "identity_probe_acc", "identity_1nn_acc")
 
 
 def views(cfg) -> tuple[ViewConfig, ViewConfig]:
@@ -214,9 +216,8 @@ def finetune_expression(backbone: nn.Module, cfg, train_set, test_set, class_cou
 
 def identity_scores(backbone: nn.Module, cfg, data: SSLFERData, seed: int, device) -> dict:
     """Identity leakage: synthetic, the identity set's people (clip-disjoint split, drawn from ``data_seed``: the
-    same frames on both sides for every training seed), and the scene probe on the same frames (which of a
-    person's clips a frame is from: :func:`~fer_lib.protocols.probes.scene_probe`); real: LFW (NaN without
-    ``lfw_home``, no scene probe)."""
+    same frames on both sides for every training seed), and the scene index (:func:`scene_scores`); real: LFW
+    (NaN without ``lfw_home``, no scene index)."""
     if data.real:
         if not cfg.lfw_home:
             return dict.fromkeys(("identity_probe_acc", "identity_1nn_acc", "identity_chance"), float("nan"))
@@ -224,11 +225,25 @@ def identity_scores(backbone: nn.Module, cfg, data: SSLFERData, seed: int, devic
     frames = identity_frames(data.identities, cfg.identity_frame_step)
     id_x, ids = embed_frames(backbone, cfg, frames, device)
     leak = identity_leakage_probe(id_x, ids["identity"], groups=ids["clip"], seed=cfg.data_seed)
-    # scene: every other sampled frame of each clip is a test frame (the same clips on both sides)
-    scene, scene_chance = scene_probe(id_x, ids["identity"], ids["clip"],
-                                      (frames.index[:, 1] // cfg.identity_frame_step) % 2 == 1)
     return {"identity_probe_acc": leak.logistic_accuracy, "identity_1nn_acc": leak.nn1_accuracy,
-            "identity_chance": leak.chance, "scene_probe_acc": scene, "scene_chance": scene_chance}
+            "identity_chance": leak.chance, **scene_scores(backbone, cfg, data, device)}
+
+
+def scene_scores(backbone: nn.Module, cfg, data: SSLFERData, device) -> dict:
+    """The scene index of the frozen features (:func:`~fer_lib.metrics.scene.scene_sensitivity`) on the data's
+    scene triplets (:mod:`fer_lib.data.synth.scene_sets`, fixed across seeds): {"scene_index", "scene_index_low",
+    "scene_index_high"} (95 % percentile bootstrap over the face states, resampled from ``data_seed``)."""
+    images = data.scenes.images                                                 # [3, N, H, W, 3]
+    flat = images.reshape(-1, *images.shape[2:])
+    x, _ = embed_frames(backbone, cfg, Frames(flat, np.zeros(len(flat))), device, ())
+    s = scene_sensitivity(*x.reshape(3, images.shape[1], -1), resamples=cfg.scene_resamples, seed=cfg.data_seed)
+    return {"scene_index": s["index"], "scene_index_low": s["low"], "scene_index_high": s["high"]}
+
+
+def scene_intervals(records: list[dict], seed: int) -> dict[str, str]:
+    """{row: "index [low, high]"} of the records at ``seed`` that have a scene index (three decimals)."""
+    return {r["row"]: f"{r['scene_index']:.3f} [{r['scene_index_low']:.3f}, {r['scene_index_high']:.3f}]"
+            for r in records if r["seed"] == seed and r.get("scene_index") is not None}
 
 
 def mechanism_checks(row: Row, cfg, data: SSLFERData, seed: int = 0) -> dict:
@@ -315,7 +330,7 @@ def learning_curve(rows: tuple[Row, ...], cfg, data: SSLFERData, seed: int, run,
     """``rows`` evaluated along their training (seed ``seed``): step 0 is the untrained control's record (every
     row starts from the same seeded initialisation), then each snapshot that :func:`run_row` saved with
     ``snapshots=True``, then the row's own record at the end. A missing snapshot (a row trained earlier
-    without them) is left out. Returns [{"row", "step", "F1", "identity_probe_acc", "scene_probe_acc"}]."""
+    without them) is left out. Returns [{"row", "step", "F1", "identity_probe_acc", "scene_index"}]."""
     def record(name: str) -> dict:
         found = [r for r in records if r["row"] == name and r["seed"] == seed]
         if not found:

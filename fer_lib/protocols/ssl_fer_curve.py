@@ -17,7 +17,7 @@ from fer_lib.engine.checkpoint import save_checkpoint
 from fer_lib.engine.trainer import StepInfo
 
 #: what a curve point keeps of an evaluation record
-CURVE_COLUMNS = ("F1", "identity_probe_acc", "scene_probe_acc")
+CURVE_COLUMNS = ("F1", "identity_probe_acc", "scene_index")
 
 
 def curve_steps(points: int, total: int) -> tuple[int, ...]:

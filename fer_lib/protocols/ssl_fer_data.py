@@ -21,6 +21,7 @@ from fer_lib.data.datasets import FrameDataset
 from fer_lib.data.samplers import GroupBatchSampler
 from fer_lib.data.formats.voxceleb import VoxFrames, VoxTupleDataset, clip_identities, read_vox_index
 from fer_lib.data.synth import SynthConfig, load_synth, swap_frame
+from fer_lib.data.synth.scene_sets import SceneTriplets, scene_triplets
 from fer_lib.data.tuple_collate import TupleCollate
 from fer_lib.data.tuples import TimeTupleDataset
 from fer_lib.experiments.ssl_fer import Row
@@ -39,6 +40,7 @@ class SSLFERData:
     identities: object = None  # SynthVideos of the identity-leakage set (other people, fixed seed) | real: None
     compare: object = None     # SynthVideos of the second pool (cfg.compare_domain) | None
     compare_descriptors: np.ndarray | None = None   # float32 [n_clips, T, D] of the second pool
+    scenes: SceneTriplets | None = None  # the scene index's triplets, of the identity set's people | real: None
     encoders: dict = field(default_factory=dict)    # row -> the first seed's pretrained backbone (run_row)
     histories: dict = field(default_factory=dict)   # row -> the first seed's training history (run_row)
 
@@ -79,10 +81,11 @@ def load_data(cfg) -> SSLFERData:
         raise ValueError(f"dataset must be 'synthetic' or 'real', got {cfg.dataset!r}")
     pre, ev = synthetic_sets(cfg)
     margin = cfg.eye_margin * cfg.size / 224
-    compare = compare_pool(cfg)
-    return SSLFERData(pre, ev, frame_descriptors(pre, cfg.descriptor_crop, margin), identities=identity_set(cfg),
+    compare, identities = compare_pool(cfg), identity_set(cfg)
+    return SSLFERData(pre, ev, frame_descriptors(pre, cfg.descriptor_crop, margin), identities=identities,
                       compare=compare, compare_descriptors=None if compare is None else
-                      frame_descriptors(compare, cfg.descriptor_crop, margin))
+                      frame_descriptors(compare, cfg.descriptor_crop, margin),
+                      scenes=scene_triplets(identities, cfg.scene_triplets, cfg.data_seed))
 
 
 def pool_config(cfg, domain: str) -> SynthConfig:

@@ -1,4 +1,4 @@
-"""SSL-FER's rows that are not in the paper: the second pool, the isolating rows, the premises, the scene probe
+"""SSL-FER's rows that are not in the paper: the second pool, the isolating rows, the premises, the scene index
 and the learning curve's snapshots (tiny synthetic sets)."""
 
 import contextlib
@@ -15,7 +15,6 @@ from fer_lib.experiments import ssl_fer as E
 from fer_lib.faces.swap import swap_faces
 from fer_lib.protocols import ssl_fer as P
 from fer_lib.protocols import ssl_fer_data as D
-from fer_lib.protocols.probes import scene_probe
 from fer_lib.protocols.ssl_fer_curve import curve_steps, snapshot_path
 from fer_lib.protocols.ssl_fer_premises import premise_table, premises
 
@@ -129,17 +128,43 @@ def test_maskfn_isolating_rows(setup):
     assert sim[same].min() > 0.9 > 0.1 > sim[~same].max()
 
 
-def test_scene_probe_reads_the_clip_within_a_person():
-    rng = np.random.default_rng(0)
-    person, clip = np.repeat(np.arange(5), 16), np.repeat(np.arange(20), 4)
-    test = np.tile([False, True], 40)
-    by_clip = np.eye(20)[clip] + 0.05 * rng.standard_normal((80, 20))
-    assert scene_probe(by_clip, person, clip, test) == (1.0, 0.25)
-    by_person = np.eye(5)[person] + 0.05 * rng.standard_normal((80, 5))
-    acc, chance = scene_probe(by_person, person, clip, test)
-    assert acc < 0.6 and chance == 0.25
-    with pytest.raises(ValueError, match="no training frame"):
-        scene_probe(by_clip, person, clip, np.ones(80, bool))
+class Patch(torch.nn.Module):
+    """A fixed "encoder": the mean colour of 4x4 patches at the given corners (y, x) of the image: [B, 3 * P]."""
+
+    def __init__(self, where):
+        super().__init__()
+        self.where = where
+
+    def forward(self, x):
+        return torch.cat([x[:, :, y:y + 4, x0:x0 + 4].mean((2, 3)) for y, x0 in self.where], 1)
+
+
+def test_scene_index_of_a_background_encoder_and_a_face_encoder(setup):
+    """Border patches see only the scene: index near 1; the face centre sees the face (in its scene's light)."""
+    cfg, data = setup
+    assert data.scenes.images.shape[:2] == (3, cfg.scene_triplets)
+    assert (data.identities.identity[data.scenes.scene_clip] != data.identities.identity[data.scenes.face[:, 0]]).all()
+    edge = cfg.view_size - 4
+    border = P.scene_scores(Patch([(0, 0), (0, edge), (edge, 0)]), cfg, data, "cpu")
+    mid = cfg.view_size // 2 - 2
+    face = P.scene_scores(Patch([(mid, mid), (mid - 4, mid), (mid + 4, mid)]), cfg, data, "cpu")
+    assert border["scene_index"] > 0.9 and face["scene_index"] < 0.7
+    for s in (border, face):
+        assert s["scene_index_low"] <= s["scene_index"] <= s["scene_index_high"]
+    records = [{"row": "a", "seed": 0, **border}, {"row": "b", "seed": 1, **face}, {"row": "c", "seed": 0}]
+    assert P.scene_intervals(records, 0) == {"a": "{:.3f} [{:.3f}, {:.3f}]".format(
+        border["scene_index"], border["scene_index_low"], border["scene_index_high"])}
+
+
+def test_the_rows_of_the_isolating_claims_exist_and_run_seeds():
+    from fer_lib.metrics import claims
+    for c in E.ISOLATING_CLAIMS:
+        assert c.row_a in ROWS and c.row_b in ROWS and c.paper == "not in paper (ours)"
+    same = "TimeAug+HardNeg+FaceSwap · same-person donor"
+    cfg = E.Config()
+    assert claims.row_seeds(same, E.ISOLATING_CLAIMS, cfg.isolating_seeds, cfg.seeds) == cfg.seeds
+    assert claims.row_seeds("TimeAug+HardNeg+FaceSwap · oracle swap", E.ISOLATING_CLAIMS, cfg.isolating_seeds,
+                            cfg.seeds) == cfg.isolating_seeds
 
 
 def test_snapshots_and_the_learning_curve(setup, tmp_path):
@@ -153,8 +178,8 @@ def test_snapshots_and_the_learning_curve(setup, tmp_path):
     method, _ = P.pretrain(row, cfg, data, 0, "cpu", tmp_path, snapshots=True)
     path = snapshot_path(P.checkpoint_dir(tmp_path, row, cfg, 0), curve_steps(2, total)[0])
     assert path.exists()
-    records = [{"row": control.row, "seed": 0, "F1": 0.1, "identity_probe_acc": 0.5, "scene_probe_acc": 0.3},
-               {"row": row.row, "seed": 0, "F1": 0.2, "identity_probe_acc": 0.6, "scene_probe_acc": 0.4}]
+    records = [{"row": control.row, "seed": 0, "F1": 0.1, "identity_probe_acc": 0.5, "scene_index": 0.3},
+               {"row": row.row, "seed": 0, "F1": 0.2, "identity_probe_acc": 0.6, "scene_index": 0.4}]
     points = P.learning_curve((row, control), cfg, data, 0, run, records)
     mine = [p for p in points if p["row"] == row.row]
     assert [p["step"] for p in mine] == [0, curve_steps(2, total)[0], total]
@@ -166,13 +191,13 @@ def test_snapshots_and_the_learning_curve(setup, tmp_path):
 
 def test_isolating_table_compares_each_row_with_its_paper_row_at_one_seed():
     rec = lambda row, seed, f1: {"row": row, "seed": seed, "F1": f1, "identity_probe_acc": 0.5,  # noqa: E731
-                                 "scene_probe_acc": None}
+                                 "scene_index": None}
     rows = (ROWS["TimeAug+HardNeg+FaceSwap · oracle swap"],)
     records = [rec("TimeAug+HardNeg+FaceSwap", 0, 0.30), rec("TimeAug+HardNeg+FaceSwap", 1, 0.9),
                rec("TimeAug+HardNeg+FaceSwap · oracle swap", 0, 0.42)]
     (line,) = P.isolating_table(records, rows, seed=0)
     assert line["base"] == "TimeAug+HardNeg+FaceSwap" and line["F1 diff"] == pytest.approx(0.12)
-    assert line["identity_probe_acc diff"] == 0.0 and line["scene_probe_acc diff"] is None
+    assert line["identity_probe_acc diff"] == 0.0 and line["scene_index diff"] is None
     with pytest.raises(ValueError, match="no record of row"):
         P.isolating_table(records, rows, seed=2)
     summary = P.summarise(records, (ROWS["TimeAug+HardNeg+FaceSwap"],) + rows)

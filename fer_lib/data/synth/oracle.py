@@ -14,22 +14,24 @@ from fer_lib.data.synth.render import render_frame
 
 
 def swap_frame(videos: SynthVideos, clip_a: int, t_a: int, clip_b: int, t_b: int,
-               keep_scene: bool = True) -> tuple[np.ndarray, np.ndarray]:
+               keep_scene: bool = True, scene_clip: int | None = None,
+               seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Identity, pose, gaze and blink of frame (clip_b, t_b) with the expression of frame (clip_a, t_a).
 
-    The expression is A's AU vector minus A's resting-face offset plus B's resting-face offset.
-    keep_scene: render in B's scene (background, light, cast, blur, noise level); else a plain studio scene.
-    Returns (image uint8 [H, W, 3], landmarks float32 [68, 2]).
+    The expression is A's AU vector minus A's resting-face offset plus B's resting-face offset (A = B: the
+    frame's own face state). keep_scene: render in B's scene (background, light, cast, blur, noise level), or
+    in clip ``scene_clip``'s when given; else a plain studio scene. seed: the pixel-noise draw (default: one
+    per frame of B). Returns (image uint8 [H, W, 3], landmarks float32 [68, 2]).
     """
     cfg = videos.config
     id_a = identity_of(cfg, int(videos.identity[clip_a]))
     id_b = identity_of(cfg, int(videos.identity[clip_b]))
     expr = videos.aus[clip_a, t_a] - id_a.resting_aus + id_b.resting_aus
     fb = clip_factors(cfg, clip_b, id_b)
-    scene = clip_scene(cfg, clip_b) if keep_scene else None
+    scene = clip_scene(cfg, clip_b if scene_clip is None else scene_clip) if keep_scene else None
     return render_frame(id_b, expr, pose=fb.pose[t_b], gaze=fb.gaze[t_b], blink=float(fb.blink[t_b]),
                         scene=scene, domain=cfg.domain_preset, size=cfg.size, centre=fb.centre[t_b],
-                        scale=float(fb.scale[t_b]), seed=clip_b * 100003 + t_b)
+                        scale=float(fb.scale[t_b]), seed=clip_b * 100003 + t_b if seed is None else seed)
 
 
 def expression_grid(cfg: SynthConfig, identities, states, size: int | None = None, intensity: float = 1.0,
