@@ -116,6 +116,9 @@ class Config:
     swap_oracle_pairs: PosInt = 32
     tsne_points: PosInt = 600
     curve_points: PosInt = 4              # ours: the learning curve evaluates CURVE_ROWS at this many points
+    # ours: > 1: the curve trains CURVE_ROWS again for this many times `epochs` (first seed): does a row below the
+    # untrained control, or an ordering, change with more training? 1: snapshots of the table's rows
+    curve_length: PosInt = 1
 
 
 PROFILES = {
@@ -125,14 +128,14 @@ PROFILES = {
         "depth": 10, "width": 4, "stem_stride": 2, "view_size": 32, "proj_hidden": 32, "proj_dim": 16,
         "views_per_step": 16, "epochs": 2, "moco_queue": 64, "byol_hidden": 32, "byol_dim": 16,
         "probe_epochs": 3, "descriptor_crop": 16, "mechanism_tuples": 16, "swap_oracle_pairs": 4, "tsne_points": 60,
-        "momentum_time_fraction": 0.1, "moco_bn_groups": 2, "curve_points": 2,
+        "momentum_time_fraction": 0.1, "moco_bn_groups": 2, "curve_points": 2, "curve_length": 2,
     },
     "default": {
         "seeds": (0, 1, 2), "size": 64, "n_identities": 48, "clips_per_identity": 4, "frames_per_clip": 32,
         "depth": 10, "width": 32, "stem_stride": 4, "view_size": 64, "proj_hidden": 256, "proj_dim": 64,
         "lr": 1e-3, "views_per_step": 128, "epochs": 32, "moco_queue": 1024, "byol_hidden": 256, "byol_dim": 64,
         "probe_epochs": 50, "descriptor_crop": 32, "mechanism_tuples": 128, "swap_oracle_pairs": 32, "tsne_points": 600,
-        "momentum_time_fraction": 0.1, "moco_bn_groups": 4,
+        "momentum_time_fraction": 0.1, "moco_bn_groups": 4, "curve_length": 4,
     },
     "full": {
         "seeds": (0, 1, 2), "size": 112, "n_identities": 400, "clips_per_identity": 8, "frames_per_clip": 48,
@@ -218,7 +221,7 @@ ISOLATING_ROWS = (
         in_paper=False, fn_oracle=True),
 )
 #: The learning curve's rows (evaluated at cfg.curve_points points of training, first seed).
-CURVE_ROWS = ("SimCLR", "TimeAug+HardNeg+FaceSwap+MaskFN", "Random init (control)")
+CURVE_ROWS = ("SimCLR", "MoCo-v2", "BYOL", "TimeAug+HardNeg+FaceSwap+MaskFN", "Random init (control)")
 
 #: The paper's claims (README table and abstract) as comparisons of two rows. paper: the README's difference
 #: A − B (F1 and Acc in points, CCC as a fraction), one run each on AffectNet.

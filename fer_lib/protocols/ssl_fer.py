@@ -16,6 +16,7 @@ step's items from distinct clips, so rows differ only in what makes a positive a
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 from pathlib import Path
 
@@ -45,6 +46,7 @@ from fer_lib.nn.momentum import budget_momentum
 from fer_lib.engine.checkpoint import load_checkpoint
 from fer_lib.protocols import ssl_fer_real as real
 from fer_lib.protocols.ssl_fer_curve import CURVE_COLUMNS, curve_steps, snapshot_callback, snapshot_path
+from fer_lib.protocols.ssl_fer_curve import curve_reading  # noqa: F401 (the chapter's reading)
 from fer_lib.protocols.ssl_fer_premises import premise_table  # noqa: F401 (the chapter's premise table)
 from fer_lib.protocols.probes import (FineTuneClassifier, ProbeResult, fine_tune, identity_leakage_probe, linear_probe,
                                      ridge_probe)
@@ -59,7 +61,7 @@ from fer_lib.protocols.row_checkpoint import row_checkpoint_dir
 NOT_TRAINING = ("seeds", "eval_identities", "eval_clips_per_identity", "eval_frames_per_clip", "eval_test_fraction",
                 "eval_frame_step", "identity_frame_step", "identity_set_identities", "identity_set_clips",
                 "identity_set_frames", "scene_triplets", "scene_resamples", "eval_protocol", "probe_epochs", "probe_lr", "finetune_epochs",
-                "mechanism_tuples", "swap_oracle_pairs", "tsne_points", "num_workers", "checkpoint_every",
+                "mechanism_tuples", "swap_oracle_pairs", "tsne_points", "num_workers", "checkpoint_every", "curve_length",
                 "affectnet_train_csv", "affectnet_val_csv", "affectnet_images", "lfw_home", "lfw_min_faces")
 #: per-seed columns of the summary; those in PERCENT are shown x100 with one decimal, the others with three
 COLUMNS = ("F1", "Acc", "V-CCC", "V-RMSE", "A-CCC", "A-RMSE", "identity_probe_acc", "identity_1nn_acc",
@@ -312,9 +314,9 @@ def run_row(row: Row, cfg, data: SSLFERData, seed: int, run) -> dict:
 
     Returns the per-seed record: row, seed, :func:`evaluate`'s scores, images_per_s (None when loaded or
     untrained), swaps_skipped. The first seed's backbone and loss history are kept in ``data.encoders`` and
-    ``data.histories`` (for the maps and curves). The rows of ``CURVE_ROWS`` also save the learning curve's
-    snapshots on the first seed (:func:`learning_curve`)."""
-    snapshots = row.row in CURVE_ROWS and seed == cfg.seeds[0]
+    ``data.histories`` (for the maps and curves). With ``cfg.curve_length`` 1 the rows of ``CURVE_ROWS`` also
+    save the learning curve's snapshots on the first seed (:func:`learning_curve`)."""
+    snapshots = row.row in CURVE_ROWS and seed == cfg.seeds[0] and cfg.curve_length == 1
     with run.stage(f"pretrain {row.row}"):
         method, result = pretrain(row, cfg, data, seed, run.torch_device, run.checkpoint_root(),
                                   TrainingLog(run, row.row, seed), snapshots=snapshots)
@@ -328,28 +330,40 @@ def run_row(row: Row, cfg, data: SSLFERData, seed: int, run) -> dict:
 
 def learning_curve(rows: tuple[Row, ...], cfg, data: SSLFERData, seed: int, run, records: list[dict]) -> list[dict]:
     """``rows`` evaluated along their training (seed ``seed``): step 0 is the untrained control's record (every
-    row starts from the same seeded initialisation), then each snapshot that :func:`run_row` saved with
-    ``snapshots=True``, then the row's own record at the end. A missing snapshot (a row trained earlier
-    without them) is left out. Returns [{"row", "step", "F1", "identity_probe_acc", "scene_index"}]."""
+    row starts from the same seeded initialisation), then each snapshot, then the end of training.
+
+    ``cfg.curve_length`` 1: the snapshots :func:`run_row` saved of the table's own rows, the row's record at the
+    end (a missing snapshot, of a row trained earlier without them, is left out). n > 1: each row is pretrained
+    again for n times the chapter's epochs (checkpointed like any row, so a re-execution loads it), with
+    snapshots, and its end is evaluated here: a row below the control, or an ordering, may change with more
+    training. Returns [{"row", "step", "F1", "identity_probe_acc", "scene_index"}]."""
     def record(name: str) -> dict:
         found = [r for r in records if r["row"] == name and r["seed"] == seed]
         if not found:
             raise ValueError(f"learning curve: no record of row {name!r} at seed {seed}")
         return found[0]
 
-    control = next(r.row for r in rows if r.method == "none")
-    total, out = total_steps(cfg, data), []
+    control, n = next(r.row for r in rows if r.method == "none"), cfg.curve_length
+    horizon = dataclasses.replace(cfg, epochs=cfg.epochs * n) if n > 1 else cfg
+    total, out = total_steps(horizon, data), []
     for row in rows:
-        points = [(0, record(control))]
+        points, end = [(0, record(control))], record(row.row) if n == 1 or row.method == "none" else None
+        if end is None:
+            with run.stage(f"pretrain {row.row} x{n}"):
+                method, _ = pretrain(row, horizon, data, seed, run.torch_device, run.checkpoint_root(),
+                                     TrainingLog(run, f"{row.row} x{n}", seed), snapshots=True)
         if row.method != "none":
             for step in curve_steps(cfg.curve_points, total):
-                path = snapshot_path(checkpoint_dir(run.checkpoint_root(), row, cfg, seed), step)
+                path = snapshot_path(checkpoint_dir(run.checkpoint_root(), row, horizon, seed), step)
                 if path.exists():
-                    backbone = build_method(row, cfg, seed, total).backbone
+                    backbone = build_method(row, horizon, seed, total).backbone
                     load_checkpoint(path, backbone)
                     with run.stage("learning curve"):
                         points.append((step, evaluate(backbone, cfg, data, seed, run.torch_device)))
-        points.append((total, record(row.row)))
+        if end is None:
+            with run.stage("learning curve"):
+                end = evaluate(method.backbone, cfg, data, seed, run.torch_device)
+        points.append((total, end))
         out += [{"row": row.row, "step": step, **{c: rec.get(c) for c in CURVE_COLUMNS}} for step, rec in points]
     return out
 

@@ -169,7 +169,7 @@ def test_the_rows_of_the_isolating_claims_exist_and_run_seeds():
 
 def test_snapshots_and_the_learning_curve(setup, tmp_path):
     cfg, data = setup
-    cfg = dataclasses.replace(cfg, curve_points=2)
+    cfg = dataclasses.replace(cfg, curve_points=2, curve_length=1)
     total = P.total_steps(cfg, data)
     assert curve_steps(4, 100) == (25, 50, 75) and curve_steps(2, total) == (round(total / 2),)
     run = SimpleNamespace(checkpoint_root=lambda: tmp_path, torch_device="cpu",
@@ -189,6 +189,28 @@ def test_snapshots_and_the_learning_curve(setup, tmp_path):
         P.learning_curve((row, control), cfg, data, 1, run, records)
 
 
+def test_a_longer_learning_curve_trains_the_row_again_and_evaluates_its_end(setup, tmp_path):
+    cfg, data = setup
+    cfg = dataclasses.replace(cfg, curve_points=2, curve_length=2)
+    long = dataclasses.replace(cfg, epochs=2 * cfg.epochs)
+    total = P.total_steps(long, data)
+    assert total == 2 * P.total_steps(cfg, data)
+    run = SimpleNamespace(checkpoint_root=lambda: tmp_path, torch_device="cpu", progress=False,
+                          stage=lambda name: contextlib.nullcontext(), save_history=lambda *args: None)
+    row, control = ROWS["SimCLR"], ROWS["Random init (control)"]
+    records = [{"row": control.row, "seed": 0, "F1": 0.1, "identity_probe_acc": 0.5, "scene_index": 0.3},
+               {"row": row.row, "seed": 0, "F1": 0.2, "identity_probe_acc": 0.6, "scene_index": 0.4}]
+    points = P.learning_curve((row, control), cfg, data, 0, run, records)
+    mine = [p for p in points if p["row"] == row.row]
+    assert [p["step"] for p in mine] == [0, curve_steps(2, total)[0], total]
+    folder = P.checkpoint_dir(tmp_path, row, long, 0)
+    assert (folder / "last.pt").exists() and snapshot_path(folder, curve_steps(2, total)[0]).exists()
+    trained, _ = P.pretrain(row, long, data, 0, "cpu", tmp_path)                  # loads the finished row
+    assert mine[-1]["F1"] == P.evaluate(trained.backbone, cfg, data, 0, "cpu")["F1"] != 0.2
+    assert P.checkpoint_dir(tmp_path, row, cfg, 0) == P.checkpoint_dir(
+        tmp_path, row, dataclasses.replace(cfg, curve_length=1), 0)               # the table's rows keep theirs
+
+
 def test_isolating_table_compares_each_row_with_its_paper_row_at_one_seed():
     rec = lambda row, seed, f1: {"row": row, "seed": seed, "F1": f1, "identity_probe_acc": 0.5,  # noqa: E731
                                  "scene_index": None}
@@ -202,3 +224,16 @@ def test_isolating_table_compares_each_row_with_its_paper_row_at_one_seed():
         P.isolating_table(records, rows, seed=2)
     summary = P.summarise(records, (ROWS["TimeAug+HardNeg+FaceSwap"],) + rows)
     assert [s["note"] for s in summary] == ["", "not in paper"]
+
+
+def test_curve_reading_by_hand():
+    from fer_lib.protocols.ssl_fer_curve import curve_reading
+    pts = lambda row, f1s: [{"row": row, "step": s, "F1": f} for s, f in zip((0, 10, 20, 30), f1s)]  # noqa: E731
+    curve = (pts("ctl", (0.30, 0.30, 0.30, 0.30)) + pts("a", (0.30, 0.31, 0.25, 0.32))
+             + pts("b", (0.30, 0.20, 0.22, 0.29)) + pts("c", (0.30, 0.35, 0.36, 0.30)))
+    out = curve_reading(curve, "ctl", {"a": "a", "b": "b", "c": "c"}, ("a", "b"))
+    assert out["reach-a"] == "from step 30 of 30"        # above at 10, below at 20, above again at 30
+    assert out["reach-b"] == "at no point up to step 30"
+    assert out["reach-c"] == "from step 10 of 30"        # equal to the control counts as reaching it
+    assert out["f1-a"] == "32.0" and out["f1-b"] == "29.0"
+    assert out["ahead"] == "3 of 3" and out["steps"] == "30"
