@@ -49,7 +49,8 @@ from fer_lib.metrics.temporal import window_vote_videos
 from fer_lib.models.temporal import TemporalEncoder
 from fer_lib.predict.classifier import resnet_linear, save_classifier
 from fer_lib.protocols.abaw6_checkpoints import (NOT_TRAINING, SPATIAL_FIELDS, checkpoint_dir,  # noqa: F401
-                                                 resumable, trainable_rows)
+                                                 trainable_rows)
+from fer_lib.protocols.row_checkpoint import fit_checkpointing
 from fer_lib.protocols.training_log import QUIET, TrainingLog
 
 K = len(AFFWILD2_8)
@@ -171,7 +172,8 @@ def _supervised(model: nn.Module, labelled, sampler, opt, schedule, steps: int, 
     ``batch_size``, default ``cfg.batch_size``); with ``folder``: checkpointed there and resumed."""
     return log.fit(WeakSupervised(model, seed=seed, crop_fraction=cfg.crop_fraction), labelled, stage=stage,
                    optimizers=opt, schedulers=schedule, batch_size=batch_size or cfg.batch_size, max_steps=steps,
-                   device=device, seed=seed, sampler=sampler, log_every=cfg.log_every, **resumable(folder, cfg))
+                   device=device, seed=seed, sampler=sampler, log_every=cfg.log_every,
+                   **fit_checkpointing(folder, cfg.checkpoint_every))
 
 
 def evaluation_view(cfg):
@@ -281,7 +283,8 @@ def train_spatial(row: Row, cfg, data: AbawData, seed: int, device, log: Trainin
         schedulers = {"student": warmup_cosine(opts["student"], 0, budget["teacher_student"]), "teacher": schedule_t}
         fits.append(log.fit(method, pairs, stage="teacher-student", optimizers=opts, schedulers=schedulers,
                             batch_size=batch, max_steps=budget["teacher_student"], device=device, seed=seed,
-                            log_every=cfg.log_every, **resumable(stage_dir("teacher_student"), cfg)))
+                            log_every=cfg.log_every,
+                            **fit_checkpointing(stage_dir("teacher_student"), cfg.checkpoint_every)))
         out["history"] = fits[-1].history
         out["teacher_f1"] = score(teacher)
         if budget["student_finetune"]:

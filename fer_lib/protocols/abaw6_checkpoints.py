@@ -10,14 +10,10 @@ student, and a folder is never picked up by another training.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from pathlib import Path
 
-from fer_lib.config import as_dict
 from fer_lib.experiments.abaw6 import ROWS, Row
-from fer_lib.runtime import code_digest
+from fer_lib.protocols.row_checkpoint import checkpoint_folder, training_keys
 
 #: Config keys that change only the evaluation, phase 2 or the bookkeeping, never phase 1: its checkpoints stay
 #: valid when they change (see :func:`checkpoint_dir`).
@@ -29,23 +25,14 @@ NOT_TRAINING = ("seeds", "key_seeds", "val_identities", "val_clips_per_identity"
 SPATIAL_FIELDS = ("extra", "pool", "ssl", "feedback", "teacher_balanced", "warmup", "finetune")
 
 
-def resumable(folder: Path | None, cfg) -> dict:
-    """fit's checkpoint arguments: every ``cfg.checkpoint_every`` steps and at the end into ``folder``, resumed
-    from there (a finished stage is loaded, not retrained); none without a folder."""
-    if folder is None:
-        return {}
-    return {"checkpoint_dir": folder, "checkpoint_every": cfg.checkpoint_every, "resume": True}
-
-
 def checkpoint_dir(root: str | Path, row: Row, cfg, seed: int) -> Path:
     """``<root>/<row.spatial>-seed<seed>-<hash>``: phase 1 of (row.spatial, seed), one subfolder per stage
     (:func:`fer_lib.protocols.abaw6.labelled_budget`'s names). The hash covers the training config (every key but
     :data:`NOT_TRAINING`), the row's :data:`SPATIAL_FIELDS` and the library's code: a checkpoint is only ever
-    picked up by the very same training, and the rows that share a spatial run share its folder."""
-    training = {k: v for k, v in as_dict(cfg).items() if k not in NOT_TRAINING}
+    picked up by the very same training, and the rows that share a spatial run share its folder
+    (:func:`.row_checkpoint.checkpoint_folder`)."""
     spatial = {name: getattr(row, name) for name in SPATIAL_FIELDS}
-    key = hashlib.sha256(json.dumps([training, spatial, code_digest()], sort_keys=True, default=str).encode())
-    return Path(root) / f"{re.sub(r'[^A-Za-z0-9]+', '_', row.spatial)}-seed{seed}-{key.hexdigest()[:12]}"
+    return checkpoint_folder(root, row.spatial, seed, [training_keys(cfg, NOT_TRAINING), spatial])
 
 
 def trainable_rows(cfg, rows: tuple[Row, ...] = ROWS) -> dict[str, Row]:

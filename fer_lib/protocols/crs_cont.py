@@ -39,7 +39,7 @@ from fer_lib.protocols.crs_cont_reading import (CAVEAT, chapter_claims, claim_su
                                                 mean_collapse, paper_vs_run, runs_here)
 from fer_lib.protocols.probes import embed_sets, evaluate_targets
 from fer_lib.protocols.retrain_probe import authors_linear_probe
-from fer_lib.protocols.row_checkpoint import row_checkpoint_dir
+from fer_lib.protocols.row_checkpoint import fit_checkpointing, row_checkpoint_dir
 from fer_lib.protocols.training_log import QUIET, TrainingLog
 from fer_lib.results import format_summary, summarise_seeds
 from fer_lib.runtime import seed_everything
@@ -124,8 +124,7 @@ def pretrain(method: nn.Module, dataset, *, optimizer: str = "sgd", lr: float = 
     else:
         raise ValueError(f"optimizer must be 'sgd' or 'adamw', got {optimizer!r}")
     return log.fit(method, dataset, optimizers=opt, schedulers=sched, batch_size=batch_size, max_steps=total,
-                   epochs=epochs, device=device, seed=seed, checkpoint_dir=checkpoint_dir,
-                   checkpoint_every=checkpoint_every, resume=checkpoint_dir is not None)
+                   epochs=epochs, device=device, seed=seed, **fit_checkpointing(checkpoint_dir, checkpoint_every))
 
 
 def checkpoint_dir(root: str | Path, row: Row, cfg, seed: int) -> Path:
@@ -154,7 +153,7 @@ def pretrain_row(row: Row, cfg, data: CrsContData, seed: int, device, checkpoint
                       weight_decay=cfg.weight_decay, batch_size=cfg.batch_size, epochs=cfg.epochs,
                       max_steps=cfg.max_steps, lr_step_epochs=cfg.lr_step_epochs, lr_gamma=cfg.lr_gamma,
                       warmup_steps=cfg.warmup_steps, seed=seed, device=device, log=log, checkpoint_dir=folder,
-                      checkpoint_every=cfg.checkpoint_every if folder else 0)
+                      checkpoint_every=cfg.checkpoint_every)
     return method, result
 
 

@@ -44,9 +44,9 @@ from fer_lib.metrics.classification import war
 from fer_lib.metrics.regression import angular_error_deg
 from fer_lib.models.mae_decoder import MAEDecoder
 from fer_lib.models.video_registry import build_video_encoder
-from fer_lib.protocols.mae_dfer_checkpoints import (checkpointing, finetune_dir, pretrain_dir, safe_name,
-                                                    save_finetuned, trained_seconds)
+from fer_lib.protocols.mae_dfer_checkpoints import finetune_dir, pretrain_dir, save_finetuned, trained_seconds
 from fer_lib.protocols.mae_dfer_probe import label_subset, linear_probe, token_features
+from fer_lib.protocols.row_checkpoint import fit_checkpointing, folder_name
 from fer_lib.protocols.training_log import QUIET, TrainingLog
 from fer_lib.results import format_summary, summarise_seeds
 
@@ -171,7 +171,8 @@ def pretrain(cfg, name: str, motion: bool, dataset, seed: int, device, log: Trai
     regions need them), plain tube masks for the others (VideoMAE), at the same ratio; the code's multi-scale
     crop on every window (``cfg.multiscale``). Returns method, history, seconds (0 when loaded finished).
     ``log``: the progress bar and history file (:mod:`.training_log`). ``checkpoint_dir``: checkpoint there and
-    resume (:func:`checkpointing`). Under torchrun each process takes 1/world of a step's clips."""
+    resume (:func:`.row_checkpoint.fit_checkpointing`). Under torchrun each process takes 1/world of a step's
+    clips."""
     torch.manual_seed(seed)
     encoder = build_video_encoder(name, **encoder_kwargs(cfg, name))
     decoder = MAEDecoder(encoder.grid, encoder.dim, cfg.decoder_dim, cfg.decoder_depth, cfg.decoder_heads,
@@ -186,7 +187,7 @@ def pretrain(cfg, name: str, motion: bool, dataset, seed: int, device, log: Trai
     sched = warmup_cosine(opt, cfg.pre_warmup_epochs * spe, cfg.pre_epochs * spe, cfg.pre_min_lr / cfg.pre_lr)
     result = log.fit(method, dataset, stage="pretrain", optimizers=opt, schedulers=sched,
                      batch_size=per_process(cfg.pre_batch), epochs=cfg.pre_epochs, device=device, seed=seed,
-                     grad_clip=cfg.grad_clip, **checkpointing(cfg, checkpoint_dir))
+                     grad_clip=cfg.grad_clip, **fit_checkpointing(checkpoint_dir, cfg.checkpoint_every))
     return {"method": method, "history": result.history, "seconds": trained_seconds(result)}
 
 
@@ -218,7 +219,7 @@ def finetune(cfg, name: str, train_set, seed: int, device, encoder_state: dict |
     epochs = -(-total // spe)
     result = log.fit(model, train_set, stage="finetune", optimizers=opt, schedulers=sched,
                      batch_size=per_process(cfg.ft_batch), epochs=epochs, max_steps=total, device=device, seed=seed,
-                     grad_clip=cfg.grad_clip, **checkpointing(cfg, checkpoint_dir))
+                     grad_clip=cfg.grad_clip, **fit_checkpointing(checkpoint_dir, cfg.checkpoint_every))
     return {"model": model, "history": result.history, "seconds": trained_seconds(result)}
 
 
@@ -355,7 +356,7 @@ def train_row(row: Arm | Row, cfg, data: MaeDferData, seed: int, device, checkpo
 def save_model(data: MaeDferData, row: Row, seed: int, cfg, folder) -> Path:
     """The model :func:`run_row` fine-tuned for (row, seed) as ``<folder>/<row>-seed<seed>.pt``, a checkpoint
     ``fer-book predict --checkpoint`` loads (architecture, the data's class list, the clip it reads)."""
-    path = Path(folder) / f"{safe_name(row.row)}-seed{seed}.pt"
+    path = Path(folder) / f"{folder_name(row.row)}-seed{seed}.pt"
     return save_finetuned(path, data.models[(row.row, seed)], cfg, row.encoder,
                           encoder_kwargs(cfg, row.encoder, cfg.drop_path), data.classes)
 

@@ -1,8 +1,8 @@
 """Where MAE-DFER's trained models go: checkpoint folders keyed by what trained them, and predict checkpoints.
 
-- :func:`checkpointing`: :func:`fer_lib.engine.trainer.fit`'s arguments to checkpoint into a folder and resume from it.
+Both folders are named by :func:`.row_checkpoint.checkpoint_folder`:
 
-- :func:`pretrain_dir`: ``<root>/pretrain-<encoder>[_motion]-seed<pre_seed>-<hash>``; the hash covers only
+- :func:`pretrain_dir`: ``<root>/pretrain_<encoder>[_motion]-seed<pre_seed>-<hash>``; the hash covers only
   what the pretraining depends on (:data:`PRETRAINING`, the pool it reads: :func:`pool_identity`) and the
   library's code. Evaluation keys, the label fraction, the fine-tuning keys and, when the pool is VoxCeleb2,
   the benchmark and its ``fold`` leave it unchanged: DFEW's five fold runs share one pretraining.
@@ -14,16 +14,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
-import re
 from pathlib import Path
 
-from fer_lib.config import as_dict
 from fer_lib.experiments.mae_dfer import REAL_PATHS
 from fer_lib.predict.classifier import save_classifier
-from fer_lib.runtime import code_digest
+from fer_lib.protocols.row_checkpoint import checkpoint_folder, row_checkpoint_dir, training_keys
 
 #: Config keys a pretraining depends on (its pool aside): the encoders, the masks and targets, the schedule.
 PRETRAINING = ("frames", "image_size", "stride", "tubelet", "patch", "dim", "depth", "heads", "region",
@@ -34,15 +29,9 @@ PRETRAINING = ("frames", "image_size", "stride", "tubelet", "patch", "dim", "dep
 NOT_TRAINING = ("seeds", "key_seeds", "min_eval_per_class", "bootstrap", "probe_c", "test_temporal",
                 "test_spatial", "cost_iters", "skip_corrupt", "checkpoint_every")
 
-
 #: Config keys holding paths: hashed as resolved absolute paths (a torchrun command given a relative path and the
 #: chapter given the absolute one find the same folder).
 PATHS = {key for needs in REAL_PATHS.values() for key in needs}
-
-
-def resolved(cfg) -> dict:
-    """The config as a JSON-ready dict with every set path resolved."""
-    return {k: str(Path(v).expanduser().resolve()) if k in PATHS and v else v for k, v in as_dict(cfg).items()}
 
 
 def pool_identity(cfg) -> dict:
@@ -53,18 +42,10 @@ def pool_identity(cfg) -> dict:
                 else ("n_identities", "clips_per_identity"))
         return {"synthetic": {k: getattr(cfg, k) for k in keys + ("clip_frames",)},
                 "own_eval_split": cfg.eval_identities == 0}
-    paths = resolved(cfg)
+    paths = training_keys(cfg, paths=PATHS)
     keys = (("voxceleb2_list", "voxceleb2_root") if cfg.voxceleb2_list
             else ("own_annotation", "own_root", "own_test_annotation", "own_test_fraction"))
     return {k: paths[k] for k in keys}
-
-
-def checkpointing(cfg, folder) -> dict:
-    """engine.fit's checkpoint arguments: every ``cfg.checkpoint_every`` steps into ``folder``, resumed from
-    there (None: off)."""
-    if folder is None:
-        return {}
-    return dict(checkpoint_dir=folder, checkpoint_every=cfg.checkpoint_every, resume=True)
 
 
 def trained_seconds(result) -> float:
@@ -72,27 +53,16 @@ def trained_seconds(result) -> float:
     return result.seconds if result.samples_per_s else 0.0
 
 
-def _digest(parts) -> str:
-    text = json.dumps([*parts, code_digest()], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
 def pretrain_dir(root: str | Path, encoder: str, motion: bool, cfg) -> Path:
     """The checkpoint folder of the (encoder, motion) pretraining with ``cfg.pre_seed``."""
     keys = {k: getattr(cfg, k) for k in PRETRAINING}
     tag = encoder + ("_motion" if motion else "")
-    return Path(root) / f"pretrain-{tag}-seed{cfg.pre_seed}-{_digest([keys, pool_identity(cfg), tag])}"
+    return checkpoint_folder(root, f"pretrain_{tag}", cfg.pre_seed, [keys, pool_identity(cfg), tag])
 
 
 def finetune_dir(root: str | Path, row, cfg, seed: int) -> Path:
     """The checkpoint folder of fine-tuning ``row`` (:class:`fer_lib.experiments.mae_dfer.Row`) with ``seed``."""
-    training = {k: v for k, v in resolved(cfg).items() if k not in NOT_TRAINING}
-    return Path(root) / f"{safe_name(row.row)}-seed{seed}-{_digest([training, dataclasses.asdict(row)])}"
-
-
-def safe_name(text: str) -> str:
-    """``text`` as a file name: every run of other characters than letters and digits becomes one ``_``."""
-    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")
+    return row_checkpoint_dir(root, row, cfg, seed, NOT_TRAINING, PATHS)
 
 
 def classifier_spec(cfg, encoder: str, encoder_kwargs: dict, classes: tuple[str, ...], num_reg: int = 0) -> dict:

@@ -54,7 +54,7 @@ from fer_lib.protocols.ssl_fer_data import (SSLFERData, batch_sampler, expressio
                                             load_data, map_frames, pool_data, total_steps, tuple_dataset)
 from fer_lib.protocols.training_log import QUIET, TrainingLog
 from fer_lib.results import format_summary, summarise_seeds
-from fer_lib.protocols.row_checkpoint import row_checkpoint_dir
+from fer_lib.protocols.row_checkpoint import fit_checkpointing, row_checkpoint_dir
 
 #: Config keys that change only the evaluation or the bookkeeping, never a row's pretraining: a checkpoint
 #: stays valid when they change (see :func:`checkpoint_dir`).
@@ -142,8 +142,7 @@ def pretrain(row: Row, cfg, data: SSLFERData, seed: int, device, checkpoint_root
     result = log.fit(method, ds, optimizers=opt, batch_size=sampler.batch_size, sampler=sampler, max_steps=steps,
                      device=device, seed=seed, collate_fn=collate, num_workers=cfg.num_workers,
                      images_per_item=images_per_item(row), channels_last=torch.device(device).type == "cuda",
-                     checkpoint_dir=folder, checkpoint_every=cfg.checkpoint_every if folder else 0,
-                     resume=folder is not None, callbacks=callbacks)
+                     callbacks=callbacks, **fit_checkpointing(folder, cfg.checkpoint_every))
     return method, result
 
 

@@ -47,7 +47,7 @@ def test_the_pretraining_folder_follows_the_pretraining_only():
     for changes in ({"pre_lr": 0.5}, {"pre_epochs": 2}, {"mask_ratio": 0.5}, {"n_identities": 30}):
         assert pretrain_dir("c", "lgi_former", True, smoke(**changes)) != base, changes
     assert pretrain_dir("c", "lgi_former", False, smoke()) != base and base.name.startswith(
-        "pretrain-lgi_former_motion-seed0-")
+        "pretrain_lgi_former_motion-seed0-")
     # real DFEW: the five folds read one VoxCeleb2 list, so they share the pretraining, not the fine-tuning
     dfew = {"dataset": "DFEW", "dfew_root": "/data/DFEW", "voxceleb2_list": "/data/vox2.txt"}
     folds = [resolve(E.Config, E.PROFILES, "full", {**dfew, "fold": k}) for k in (1, 3)]
