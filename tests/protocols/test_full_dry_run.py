@@ -73,7 +73,7 @@ def assert_trained(calls: list[dict], methods: list[str]) -> None:
 @pytest.mark.slow
 def test_mae_dfer_full_on_dfew_and_voxceleb2_files(tmp_path, fits, monkeypatch):
     # no checkpoints here (~1 GB each at this size): test_mae_dfer_train.py checks them at smoke size
-    monkeypatch.setattr(mae_dfer, "checkpointing", lambda cfg, folder: {})
+    monkeypatch.setattr(mae_dfer, "fit_checkpointing", lambda folder, every: {})
     paths = fx.dfew(tmp_path / "DFEW") | fx.voxceleb2(tmp_path / "VoxCeleb2")
     run = start_run("mae_dfer", "full", "cpu", paths | dict(frames=4, clip_frames=4, pre_batch=2, ft_batch=2))
     cfg = run.cfg
