@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 
 import pytest
 import torch
@@ -76,15 +75,12 @@ def test_sharded_sampler_union_is_the_single_process_order():
 
 
 @pytest.mark.slow
-def test_two_process_gloo_matches_single_process(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def test_two_process_gloo_matches_single_process(tmp_path, free_port):
     out = str(tmp_path / "ddp.pt")
     # the single-process reference first: its first optimizer step imports torch's lazy modules, which the
     # forked children then inherit (fork, not spawn: spawn would re-import torch, ~5 s each on 2 cores)
     single_state, single_losses = _run(8, 1, 6)
-    mp.start_processes(_worker, args=(2, port, out), nprocs=2, join=True, start_method="fork")
+    mp.start_processes(_worker, args=(2, free_port, out), nprocs=2, join=True, start_method="fork")
     ddp = torch.load(out, weights_only=True)
     for k, v in single_state.items():
         torch.testing.assert_close(ddp["state"][k], v, rtol=1e-5, atol=1e-6)

@@ -4,7 +4,6 @@ across processes, and the feedback coefficient f and the logs are the global bat
 from __future__ import annotations
 
 import os
-import socket
 
 import pytest
 import torch
@@ -59,12 +58,9 @@ def _worker(rank: int, world: int, port: int, out: str) -> None:
 
 
 @pytest.mark.slow
-def test_two_processes_step_both_networks_alike_with_the_global_feedback(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def test_two_processes_step_both_networks_alike_with_the_global_feedback(tmp_path, free_port):
     out = str(tmp_path / "ranks.pt")
-    mp.start_processes(_worker, args=(2, port, out), nprocs=2, join=True, start_method="fork")
+    mp.start_processes(_worker, args=(2, free_port, out), nprocs=2, join=True, start_method="fork")
     first, second = torch.load(out, weights_only=True)
     for name, value in first["state"].items():
         assert torch.equal(second["state"][name], value), name                       # teacher and student in step

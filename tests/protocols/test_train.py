@@ -3,7 +3,6 @@ chapter's protocol."""
 
 import dataclasses
 import os
-import socket
 
 import pytest
 import torch
@@ -100,20 +99,17 @@ def _crs_worker(rank: int, world: int, port: int, argv: list[str]) -> None:
 
 
 @pytest.mark.slow
-def test_crs_cont_rows_trained_by_two_processes_load_in_one(dirs):
+def test_crs_cont_rows_trained_by_two_processes_load_in_one(dirs, free_port):
     """Under torchrun each process takes half of the step's batch; the finished row loads in the notebook's one
     process (same steps, no training) and differs from a one-process training only by the split batch."""
     paths = crs_paths(dirs / "data")
     argv = ["crs_cont", "--profile", "smoke", "--rows", "supervised_ce", "--seeds", "0", "--device", "cpu",
             *[x for k, v in paths.items() for x in ("-p", k, v)]]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     cfg = resolve(C.Config, C.PROFILES, "smoke", paths)
     data, row = CP.load_data(cfg), CP.trainable_rows(cfg)["supervised_ce"]
     root = dirs / "checkpoints" / "crs_cont" / "smoke"
     single, fresh = CP.pretrain_row(row, cfg, data, 0, torch.device("cpu"))           # before forking: lazy imports
-    mp.start_processes(_crs_worker, args=(2, port, argv), nprocs=2, join=True, start_method="fork")
+    mp.start_processes(_crs_worker, args=(2, free_port, argv), nprocs=2, join=True, start_method="fork")
     saved = torch.load(CP.checkpoint_dir(root, row, cfg, 0) / "last.pt", weights_only=False)
     assert saved["trainer"]["world_size"] == 2 and saved["trainer"]["batch_size"] == cfg.batch_size // 2
     loaded, result = CP.pretrain_row(row, cfg, data, 0, torch.device("cpu"), root)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import socket
 import types
 
 import numpy as np
@@ -136,14 +135,11 @@ def _ddp_worker(rank: int, world: int, port: int) -> None:
 
 
 @pytest.mark.slow
-def test_two_process_phase_1_is_loaded_by_the_one_process_chapter(root):
+def test_two_process_phase_1_is_loaded_by_the_one_process_chapter(root, free_port):
     P.load_data(chapter_config("abaw6", "smoke", {}))   # renders the sets once, before the fork
     cfg = chapter_config("abaw6", "smoke", EVAL)
     data = P.load_data(cfg)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    mp.start_processes(_ddp_worker, args=(2, port), nprocs=2, join=True, start_method="fork")
+    mp.start_processes(_ddp_worker, args=(2, free_port), nprocs=2, join=True, start_method="fork")
     folder = P.checkpoint_dir(root, ROWS["ssl_all"], cfg, 0)
     for stage in SSL_STAGES:
         trainer = safe_load(folder / stage / "last.pt")["trainer"]
