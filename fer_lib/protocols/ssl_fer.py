@@ -327,6 +327,14 @@ def run_row(row: Row, cfg, data: SSLFERData, seed: int, run) -> dict:
             "swaps_skipped": getattr(method, "swaps_skipped", 0)}
 
 
+def seed_record(records: list[dict], name: str, seed: int, what: str) -> dict:
+    """The record of row ``name`` at ``seed``; none is an error naming ``what`` needed it."""
+    found = [r for r in records if r["row"] == name and r["seed"] == seed]
+    if not found:
+        raise ValueError(f"{what}: no record of row {name!r} at seed {seed}")
+    return found[0]
+
+
 def learning_curve(rows: tuple[Row, ...], cfg, data: SSLFERData, seed: int, run, records: list[dict]) -> list[dict]:
     """``rows`` evaluated along their training (seed ``seed``): step 0 is the untrained control's record (every
     row starts from the same seeded initialisation), then each snapshot, then the end of training.
@@ -336,12 +344,7 @@ def learning_curve(rows: tuple[Row, ...], cfg, data: SSLFERData, seed: int, run,
     again for n times the chapter's epochs (checkpointed like any row, so a re-execution loads it), with
     snapshots, and its end is evaluated here: a row below the control, or an ordering, may change with more
     training. Returns [{"row", "step", "F1", "identity_probe_acc", "scene_index"}]."""
-    def record(name: str) -> dict:
-        found = [r for r in records if r["row"] == name and r["seed"] == seed]
-        if not found:
-            raise ValueError(f"learning curve: no record of row {name!r} at seed {seed}")
-        return found[0]
-
+    record = functools.partial(seed_record, records, seed=seed, what="learning curve")
     control, n = next(r.row for r in rows if r.method == "none"), cfg.curve_length
     horizon = dataclasses.replace(cfg, epochs=cfg.epochs * n) if n > 1 else cfg
     total, out = total_steps(horizon, data), []
@@ -382,18 +385,12 @@ def summarise(records: list[dict], rows: tuple[Row, ...]) -> list[dict]:
 def isolating_table(records: list[dict], rows: tuple[Row, ...], seed: int) -> list[dict]:
     """Each isolating row against the paper row it changes one thing of (its name before " · "), at one seed:
     {"row", "base", and per column of ``CURVE_COLUMNS`` the row's value, the base's and the difference}."""
-    def value(name: str, col: str):
-        found = [r.get(col) for r in records if r["row"] == name and r["seed"] == seed]
-        if not found:
-            raise ValueError(f"isolating table: no record of row {name!r} at seed {seed}")
-        return found[0]
-
     out = []
     for row in rows:
         base = row.row.split(" · ")[0]
         line = {"row": row.row, "base": base}
         for col in CURVE_COLUMNS:
-            a, b = value(row.row, col), value(base, col)
+            a, b = (seed_record(records, name, seed, "isolating table").get(col) for name in (row.row, base))
             line |= {col: a, f"{col} (base)": b, f"{col} diff": None if a is None or b is None else a - b}
         out.append(line)
     return out
