@@ -10,7 +10,7 @@ from fer_lib.results import Run
 
 def test_ledger_lists_every_claim_with_verdicts_or_reasons(tmp_path):
     rows = {r.row_a for r in ssl_fer.CLAIMS if r.testable} | {r.row_b for r in ssl_fer.CLAIMS if r.testable}
-    metrics = ("F1", "A-CCC", "V-CCC", "identity_probe_acc")
+    metrics = ("F1", "A-CCC", "V-CCC", "identity_probe_acc", "scene_index")
     # every row scores 0.5 + seed/100, the full method 0.1 more: its claims' differences are exactly +0.1
     records = [{"row": row, "seed": s, **dict.fromkeys(metrics, 0.5 + s / 100 + 0.1 * (row == "TimeAug+HardNeg+FaceSwap+MaskFN"))}
                for row in rows for s in (0, 1, 2)]
