@@ -106,13 +106,16 @@ def test_prose_quotes_no_hand_typed_result(chapter):
 
 
 def test_every_glued_name_in_the_prose_is_glued_by_the_chapter():
-    """A {glue:text}`name` must be glued in a code cell of the same chapter (literally, or as a claim's key)."""
+    """A {glue:text}`name` must be glued in a code cell of the same chapter or in its reading module
+    (``fer_lib/protocols/<chapter>_reading.py``), literally or as a claim's key."""
     from fer_lib.experiments.claim import Claim
     from fer_lib.metrics.claims import glue_key
 
     for chapter in PAPER_CHAPTERS:
         text = (REPO_ROOT / "book" / f"{chapter}.md").read_text()
         cells = "\n".join(m.group() for m in CODE_FENCE.finditer(text))
+        reading = REPO_ROOT / "fer_lib" / "protocols" / f"{chapter}_reading.py"
+        cells += "\n" + (reading.read_text() if reading.exists() else "")
         module = importlib.import_module(f"fer_lib.experiments.{chapter}")   # CLAIMS and any other claim tuple
         claims = [c for v in vars(module).values() if isinstance(v, tuple) for c in v if isinstance(c, Claim)]
         known = {glue_key(c.text) for c in claims} | {glue_key(re.sub(r" \[.*\]$", "", c.text)) for c in claims}
