@@ -15,6 +15,8 @@ Loading into a different model raises :class:`CheckpointMismatchError` naming th
 difference (class, missing/unexpected keys, shapes), never a half-loaded model. A file whose tensor bytes
 no longer match its checksum (a flipped bit, a partly overwritten file) raises :class:`CorruptCheckpointError`
 naming the file; checkpoints written before the checksum existed load without the check.
+:func:`check_resume` refuses a training checkpoint of another run (seed, dataset length, batch size, process
+count) before the engine resumes from it.
 """
 
 from __future__ import annotations
@@ -243,3 +245,25 @@ def generators_of(module: nn.Module) -> dict[str, torch.Generator]:
             if isinstance(value, torch.Generator):
                 found[f"{mod_name}.{attr}" if mod_name else attr] = value
     return found
+
+
+def check_resume(path: Path, saved: dict, *, seed: int, batch_size: int, dataset_length: int, world_size: int,
+                 sampler_length: int, finished: bool) -> None:
+    """Refuse a checkpoint of another run: exact resume needs the same seed, dataset length and batch size
+    (per process x processes); an unfinished run also the same process count and items per epoch per process
+    (the sampler's length: the data position is counted in it). A field the checkpoint does not store (older
+    files) is not checked."""
+    saved_world = saved.get("world_size", 1)
+    if not finished and saved_world != world_size:
+        raise ValueError(f"checkpoint {path} was written with {saved_world} processes, this run has {world_size}: "
+                         f"the data position would not match")
+    saved_batch = saved.get("batch_size")
+    for name, old, new in (("seed", saved.get("seed"), seed),
+                           ("dataset length", saved.get("dataset_length"), dataset_length),
+                           ("batch_size x processes", None if saved_batch is None else saved_batch * saved_world,
+                            batch_size * world_size),
+                           ("items per epoch per process", None if finished else saved.get("sampler_length"),
+                            sampler_length)):
+        if old is not None and old != new:
+            raise ValueError(f"checkpoint {path} was written with {name} = {old}, this run has {name} = {new}: "
+                             f"exact resume needs them equal (pass the same value, or use another checkpoint_dir)")

@@ -43,7 +43,7 @@ norm or updated weights were non-finite; the last good checkpoint is kept, and n
 with non-finite weights), checkpoints ``<checkpoint_dir>/last.pt`` (model, optimisers, schedulers, step, data position,
 python/numpy/torch RNG states and every ``torch.Generator`` attribute of the method) and exact resume
 (same dataset length, batch_size, seed and process count, all stored in the checkpoint and checked by
-:func:`check_resume`; a *finished* run's checkpoint loads in any process count, so a chapter picks up rows
+:func:`~fer_lib.engine.checkpoint.check_resume`; a *finished* run's checkpoint loads in any process count, so a chapter picks up rows
 trained under torchrun; a checkpoint whose tensors fail their checksum is refused), data-parallel runs under torchrun
 (:mod:`fer_lib.engine.distributed`), tqdm progress. ``after_optimizer_step()`` without argument is accepted.
 ``callbacks``: functions of :class:`StepInfo` called after every step (e.g. evaluate when ``epoch_end``).
@@ -188,28 +188,6 @@ class _Stepper:
         return value
 
 
-def check_resume(path: Path, saved: dict, *, seed: int, batch_size: int, dataset_length: int, world_size: int,
-                 sampler_length: int, finished: bool) -> None:
-    """Refuse a checkpoint of another run: exact resume needs the same seed, dataset length and batch size
-    (per process x processes); an unfinished run also the same process count and items per epoch per process
-    (the sampler's length: the data position is counted in it). A field the checkpoint does not store (older
-    files) is not checked."""
-    saved_world = saved.get("world_size", 1)
-    if not finished and saved_world != world_size:
-        raise ValueError(f"checkpoint {path} was written with {saved_world} processes, this run has {world_size}: "
-                         f"the data position would not match")
-    saved_batch = saved.get("batch_size")
-    for name, old, new in (("seed", saved.get("seed"), seed),
-                           ("dataset length", saved.get("dataset_length"), dataset_length),
-                           ("batch_size x processes", None if saved_batch is None else saved_batch * saved_world,
-                            batch_size * world_size),
-                           ("items per epoch per process", None if finished else saved.get("sampler_length"),
-                            sampler_length)):
-        if old is not None and old != new:
-            raise ValueError(f"checkpoint {path} was written with {name} = {old}, this run has {name} = {new}: "
-                             f"exact resume needs them equal (pass the same value, or use another checkpoint_dir)")
-
-
 def _as_dict(obj) -> dict:
     if obj is None:
         return {}
@@ -286,7 +264,7 @@ def fit(method: nn.Module, dataset, *, optimizers, batch_size: int, epochs: int 
         raise FileNotFoundError(f"resume={str(resume)!r}: no such checkpoint file")
     if resume_from is not None and resume_from.is_file():
         # a finished run (e.g. trained under torchrun) loads in any process count: no data position is needed
-        payload = ckpt.load_checkpoint(resume_from, method, config=config, check_trainer=lambda saved: check_resume(
+        payload = ckpt.load_checkpoint(resume_from, method, config=config, check_trainer=lambda saved: ckpt.check_resume(
             resume_from, saved, seed=seed, batch_size=batch_size, dataset_length=len(dataset), world_size=world,
             sampler_length=len(sampler), finished=saved.get("step", 0) >= total))
         t = payload["trainer"]

@@ -3,11 +3,11 @@
     data = load_data(cfg)                              # rendered sets + per-frame mouth-eye descriptors
     record = run_row(row, cfg, data, seed, run)        # pretrain (or load its checkpoint) + evaluate
     table = summarise(records, rows)                   # mean and std over seeds per row (numeric)
-    checks = mechanism_checks(row, cfg, data)         # ground-truth checks, independent of training
     premises = premise_table(data, cfg)               # each pool against the strategies' premises
     curve = learning_curve(rows, cfg, data, seed, run, records)   # rows along training (snapshots)
 
-``cfg.dataset="real"`` swaps the synthetic sets for VoxCeleb1, AffectNet and LFW (:mod:`.ssl_fer_data`,
+What each strategy does to positives and negatives, against the ground truth, is
+:mod:`.ssl_fer_mechanism`'s; the Reading's values are :mod:`.ssl_fer_reading`'s. ``cfg.dataset="real"`` swaps the synthetic sets for VoxCeleb1, AffectNet and LFW (:mod:`.ssl_fer_data`,
 :mod:`.ssl_fer_real`). Every row trains the same backbone for the same number of optimizer steps on the same
 number of images per step (``cfg.views_per_step``; ``equal_clips_per_step`` trades that for equal clips), every
 step's items from distinct clips, so rows differ only in what makes a positive and a negative.
@@ -28,25 +28,21 @@ from torch import nn
 from fer_lib.augment.landmark_mask import random_landmark_mask
 from fer_lib.augment.views import ViewConfig, plain_view
 from fer_lib.data.paired import Frames
-from fer_lib.data.synth import swap_frame
 from fer_lib.engine import distributed as ddp
 from fer_lib.engine.features import embed
 from fer_lib.engine.trainer import FitResult
 from fer_lib.experiments.ssl_fer import CURVE_ROWS, ROWS, Row
 from fer_lib.faces.swap import swap_faces
-from fer_lib.faces.swap_oracle import mean_errors, swap_errors
 from fer_lib.methods.byol import BYOL
 from fer_lib.methods.moco import MoCo
 from fer_lib.methods.ssl_fer import SSLFER, Strategies
 from fer_lib.metrics.classification import confusion
-from fer_lib.metrics.mechanism import false_negative_precision, tuple_label_checks
 from fer_lib.metrics.scene import scene_sensitivity
 from fer_lib.models.resnet import ResNetBackbone
 from fer_lib.nn.momentum import budget_momentum
 from fer_lib.engine.checkpoint import load_checkpoint
 from fer_lib.protocols import ssl_fer_real as real
 from fer_lib.protocols.ssl_fer_curve import CURVE_COLUMNS, curve_steps, snapshot_callback, snapshot_path
-from fer_lib.protocols.ssl_fer_curve import curve_reading  # noqa: F401 (the chapter's reading)
 from fer_lib.protocols.ssl_fer_premises import premise_table  # noqa: F401 (the chapter's premise table)
 from fer_lib.protocols.probes import (FineTuneClassifier, ProbeResult, fine_tune, identity_leakage_probe, linear_probe,
                                      ridge_probe)
@@ -245,66 +241,6 @@ def scene_intervals(records: list[dict], seed: int) -> dict[str, str]:
     """{row: "index [low, high]"} of the records at ``seed`` that have a scene index (three decimals)."""
     return {r["row"]: f"{r['scene_index']:.3f} [{r['scene_index_low']:.3f}, {r['scene_index_high']:.3f}]"
             for r in records if r["seed"] == seed and r.get("scene_index") is not None}
-
-
-def mechanism_checks(row: Row, cfg, data: SSLFERData, seed: int = 0) -> dict:
-    """What the row's strategies do to positives and negatives, measured against the ground truth (synthetic
-    data only: VoxCeleb has no per-frame expression labels)."""
-    if row.method not in ("ssl_fer",) or data.real:
-        return {}
-    ds, collate, per_step = tuple_dataset(row, cfg, data, seed)
-    data = pool_data(row, data)
-    items = [ds[i] for i in range(min(len(ds), cfg.mechanism_tuples))]
-    batch = collate(items)
-    out = {}
-    if row.time_aug:
-        checks = tuple_label_checks(batch["anchor_expression"], batch["positive_expression"],
-                                    batch.get("neg_anchor_expression"))
-        out["timeaug_pos_same_expr"] = checks["positive_same"]
-        out["same_expr_chance"] = checks["chance_same"]
-        if "hardneg_differs" in checks:
-            out["hardneg_neg_differs_expr"] = checks["hardneg_differs"]
-    if row.mask_fn:
-        out.update(_maskfn_precision(row, cfg, batch, per_step, seed))
-    if row.face_swap and row.swap != "oracle":   # the oracle row's swap is exact by construction
-        out.update(_swap_oracle(cfg, data, batch))
-    return out
-
-
-def _maskfn_precision(row: Row, cfg, batch: dict, per_step: int, seed: int) -> dict:
-    """MaskFN's choices in training-sized batches: same expression / same identity as the anchor vs chance, and
-    the share from the anchor's own clip (the hard negative turned back into a positive)."""
-    method = build_method(row, cfg, seed, 1)
-    roles = method.strategies.roles()
-    hits = {"expr": [], "id": [], "clip": []}
-    for start in range(0, len(batch["clip"]) - per_step + 1, per_step):
-        sub = {k: v[start:start + per_step] for k, v in batch.items()}
-        masks, fn = method.contrast_masks(sub)
-        base = masks.neg_mask | fn
-        hits["expr"].append(false_negative_precision(fn, base, torch.cat([sub[f"{r}_expression"] for r in roles])))
-        hits["id"].append(false_negative_precision(fn, base, sub["identity"].repeat(len(roles))))
-        hits["clip"].append(false_negative_precision(fn, base, sub["clip"].repeat(len(roles))))
-    mean = lambda rows, key: float(np.mean([r[key] for r in rows]))   # noqa: E731
-    return {"maskfn_precision_expr": mean(hits["expr"], "precision"),
-            "maskfn_chance_expr": mean(hits["expr"], "chance"),
-            "maskfn_same_identity": mean(hits["id"], "precision"),
-            "maskfn_same_identity_chance": mean(hits["id"], "chance"),
-            "maskfn_same_clip": mean(hits["clip"], "precision")}
-
-
-def _swap_oracle(cfg, data: SSLFERData, batch: dict) -> dict:
-    """FaceSwap (positive's expression on the donor's head) against the renderer's exact oracle."""
-    v, rows = data.pretrain, []
-    for i in range(min(cfg.swap_oracle_pairs, len(batch["clip"]))):
-        ca, ta = int(batch["clip"][i]), int(batch["positive_t"][i])
-        cb, tb = int(batch["donor_clip"][i]), int(batch["donor_t"][i])
-        oracle, oracle_lm = swap_frame(v, ca, ta, cb, tb)
-        errors, _ = swap_errors(np.asarray(v.frames[ca, ta]), v.landmarks[ca, ta], np.asarray(v.frames[cb, tb]),
-                                v.landmarks[cb, tb], oracle, oracle_lm, feather=cfg.swap_feather)
-        rows.append(errors)
-    m = mean_errors(rows)
-    return {"swap_pixel_mae_mask": m["pixel_mae_mask"], "no_swap_pixel_mae_mask": m["no_swap_pixel_mae_mask"],
-            "swap_landmark_nme": m["landmark_nme"]}
 
 
 def run_row(row: Row, cfg, data: SSLFERData, seed: int, run) -> dict:

@@ -7,6 +7,7 @@ import pytest
 from fer_lib.config import resolve
 from fer_lib.experiments import ssl_fer as E
 from fer_lib.protocols import ssl_fer as P
+from fer_lib.protocols import ssl_fer_mechanism as M
 from fer_lib.protocols import ssl_fer_data as D
 from fer_lib.protocols import training_log
 
@@ -33,11 +34,11 @@ def test_frames_steps_and_mechanisms(setup):
     assert data.descriptors.shape[:2] == data.pretrain.frames.shape[:2]
     np.testing.assert_allclose(np.linalg.norm(data.descriptors, axis=-1), 1.0, atol=1e-5)
     full = next(r for r in E.ROWS if r.row == "TimeAug+HardNeg+FaceSwap+MaskFN")
-    checks = P.mechanism_checks(full, cfg, data)
+    checks = M.mechanism_checks(full, cfg, data)
     for key in ("timeaug_pos_same_expr", "hardneg_neg_differs_expr", "maskfn_precision_expr", "maskfn_chance_expr"):
         assert 0.0 <= checks[key] <= 1.0
     assert checks["swap_pixel_mae_mask"] > 0
-    assert P.mechanism_checks(next(r for r in E.ROWS if r.row == "BYOL"), cfg, data) == {}
+    assert M.mechanism_checks(next(r for r in E.ROWS if r.row == "BYOL"), cfg, data) == {}
     with pytest.raises(ValueError, match="unknown method"):
         P.build_method(dataclasses.replace(full, method="simsiam"), cfg, 0, 1)
 

@@ -14,6 +14,7 @@ from fer_lib.data.synth import swap_frame
 from fer_lib.experiments import ssl_fer as E
 from fer_lib.faces.swap import swap_faces
 from fer_lib.protocols import ssl_fer as P
+from fer_lib.protocols import ssl_fer_mechanism as M
 from fer_lib.protocols import ssl_fer_data as D
 from fer_lib.protocols.ssl_fer_curve import curve_steps, snapshot_path
 from fer_lib.protocols.ssl_fer_premises import premise_table, premises
@@ -106,9 +107,9 @@ def test_swap_modes_in_the_collate(setup):
 def test_maskfn_isolating_rows(setup):
     cfg, data = setup
     cfg = dataclasses.replace(cfg, mechanism_tuples=64)
-    base = P.mechanism_checks(ROWS["TimeAug+HardNeg+MaskFN"], cfg, data)
-    apart = P.mechanism_checks(ROWS["TimeAug+HardNeg+MaskFN · no same-clip picks"], cfg, data)
-    oracle = P.mechanism_checks(ROWS["TimeAug+HardNeg+MaskFN · oracle descriptor"], cfg, data)
+    base = M.mechanism_checks(ROWS["TimeAug+HardNeg+MaskFN"], cfg, data)
+    apart = M.mechanism_checks(ROWS["TimeAug+HardNeg+MaskFN · no same-clip picks"], cfg, data)
+    oracle = M.mechanism_checks(ROWS["TimeAug+HardNeg+MaskFN · oracle descriptor"], cfg, data)
     assert apart["maskfn_same_clip"] == 0.0 < base["maskfn_same_clip"]
     assert oracle["maskfn_precision_expr"] > base["maskfn_precision_expr"]
     # the oracle picks a negative with the anchor's expression whenever the batch holds one

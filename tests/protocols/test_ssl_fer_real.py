@@ -24,6 +24,7 @@ from fer_lib.experiments import ssl_fer as E
 from fer_lib.faces.detect import detect_one
 from fer_lib.faces.landmarks import predict
 from fer_lib.protocols import ssl_fer as P
+from fer_lib.protocols import ssl_fer_mechanism as M
 from fer_lib.protocols import ssl_fer_real as R
 
 FRAMES = 20
@@ -143,7 +144,7 @@ def test_real_batches_swap_and_describe(roots):
         assert torch.equal((swapped[role] != batch[role]).flatten(1).any(1), found)
         skipped += int((~found).sum())
     assert method.swaps_skipped == skipped
-    assert P.mechanism_checks(full, cfg, data) == {}                          # no ground truth on real data
+    assert M.mechanism_checks(full, cfg, data) == {}                          # no ground truth on real data
 
 
 def test_real_pretrain_and_evaluate(roots):
