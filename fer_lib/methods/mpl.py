@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 from contextlib import contextmanager
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -310,3 +311,23 @@ def feedback_check(student: nn.Module, images_labelled: torch.Tensor, labels: to
                               student_lr=student_lr, old_loss_from_mixed_batch=old_loss_from_mixed_batch)
     return {"exact": logs["f_exact"], "first_order": logs["f_first_order"],
             "first_order_mixed": logs["f_first_order_mixed"]}
+
+
+def pseudo_label_track(history: list[dict], num_classes: int) -> dict:
+    """From the engine's history of a teacher-student run (means over each logging window of
+    :func:`pseudo_label_logs`' values), K = ``num_classes``: steps [L],
+    pl_acc [L] (agreement with the hidden truth), pl_uar [L] (mean per-class recall over the classes present),
+    pl_frac [L, K] (class distribution of the pseudo-labels), true_frac [L, K] (of the hidden truth), f [L]
+    (the feedback coefficient as trained) and f_mixed [L] (MPL code's estimate, logged beside it). Agreement
+    and recall count only the images whose truth is known (a real face-recognition pool has none)."""
+    rows = [h for h in history if "pl_true/0" in h and sum(h[f"pl_true/{k}"] for k in range(num_classes)) > 0]
+    acc, uar, true_frac = [], [], []
+    for h in rows:
+        true = np.array([h[f"pl_true/{k}"] for k in range(num_classes)])
+        hit = np.array([h[f"pl_hit/{k}"] for k in range(num_classes)])
+        acc.append(float(hit.sum() / true.sum()))
+        uar.append(float(np.mean(hit[true > 0] / true[true > 0])))
+        true_frac.append((true / true.sum()).tolist())
+    return {"step": [h["step"] for h in rows], "pl_acc": acc, "pl_uar": uar,
+            "pl_frac": [[h[f"pl_frac/{k}"] for k in range(num_classes)] for h in rows], "true_frac": true_frac,
+            "f": [h.get("f_first_order") for h in rows], "f_mixed": [h.get("f_first_order_mixed") for h in rows]}

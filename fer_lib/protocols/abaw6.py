@@ -41,7 +41,7 @@ from fer_lib.engine.optim import warmup_cosine
 from fer_lib.engine.trainer import FitResult
 from fer_lib.experiments.abaw6 import Row
 from fer_lib.methods.finetune_weak import WeakSupervised
-from fer_lib.methods.mpl import TeacherStudent, to_float_images
+from fer_lib.methods.mpl import TeacherStudent, pseudo_label_track, to_float_images
 from fer_lib.methods.temporal import TemporalClassifier, inverse_frequency_weights, predict_videos
 from fer_lib.metrics.bootstrap import clip_bootstrap_macro_f1
 from fer_lib.metrics.classification import macro_f1
@@ -335,25 +335,6 @@ def train_temporal(student: nn.Sequential, cfg, data: AbawData, seed: int, devic
             "predictions": frame_pred, "voted": voted, "seconds": time.perf_counter() - t0}
 
 
-def pseudo_label_track(history: list[dict]) -> dict:
-    """From the engine's history of a teacher-student run (means over each logging window): steps [L],
-    pl_acc [L] (agreement with the hidden truth), pl_uar [L] (mean per-class recall over the classes present),
-    pl_frac [L, K] (class distribution of the pseudo-labels), true_frac [L, K] (of the hidden truth), f [L]
-    (the feedback coefficient as trained) and f_mixed [L] (MPL code's estimate, logged beside it). Agreement
-    and recall count only the images whose truth is known (a real face-recognition pool has none)."""
-    rows = [h for h in history if "pl_true/0" in h and sum(h[f"pl_true/{k}"] for k in range(K)) > 0]
-    acc, uar, true_frac = [], [], []
-    for h in rows:
-        true = np.array([h[f"pl_true/{k}"] for k in range(K)])
-        hit = np.array([h[f"pl_hit/{k}"] for k in range(K)])
-        acc.append(float(hit.sum() / true.sum()))
-        uar.append(float(np.mean(hit[true > 0] / true[true > 0])))
-        true_frac.append((true / true.sum()).tolist())
-    return {"step": [h["step"] for h in rows], "pl_acc": acc, "pl_uar": uar,
-            "pl_frac": [[h[f"pl_frac/{k}"] for k in range(K)] for h in rows], "true_frac": true_frac,
-            "f": [h.get("f_first_order") for h in rows], "f_mixed": [h.get("f_first_order_mixed") for h in rows]}
-
-
 def run_row(row: Row, cfg, data: AbawData, seed: int, run) -> dict:
     """One (row, seed) of the table on ``run.torch_device``: phase 1 (kept in ``data.trained`` per row.spatial and
     seed, so rows that share it train it once; checkpointed under ``run.checkpoint_root()``: an interrupted row
@@ -391,7 +372,7 @@ def _run_row(row: Row, cfg, data: AbawData, seed: int, device, cache: dict, log:
     record |= {"f1_clip_low": 100 * interval["low"], "f1_clip_high": 100 * interval["high"]}
     record["predicted_frac"] = class_distribution(predictions)
     if spatial["history"]:
-        record["pseudo_labels"] = pseudo_label_track(spatial["history"])
+        record["pseudo_labels"] = pseudo_label_track(spatial["history"], K)
     return record
 
 

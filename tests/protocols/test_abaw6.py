@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from fer_lib.experiments.abaw6 import Row
-from fer_lib.protocols.abaw6 import K, class_distribution, pseudo_label_track, summarise
+from fer_lib.methods.mpl import pseudo_label_track
+from fer_lib.protocols.abaw6 import K, class_distribution, summarise
 
 
 def _entry(step, true, hit, frac):
@@ -19,7 +20,7 @@ def test_pseudo_label_track_recall_over_present_classes():
     true = [6, 2, 0, 0, 0, 0, 0, 0]
     hit = [3, 2, 0, 0, 0, 0, 0, 0]
     frac = np.eye(K)[0].tolist()
-    track = pseudo_label_track([{"step": 5, "loss": 1.0}, _entry(10, true, hit, frac)])
+    track = pseudo_label_track([{"step": 5, "loss": 1.0}, _entry(10, true, hit, frac)], K)
     assert track["step"] == [10]
     assert track["pl_uar"] == [pytest.approx((3 / 6 + 2 / 2) / 2)]  # classes 2..7 absent: not averaged
     assert track["true_frac"][0][:2] == [0.75, 0.25] and track["pl_frac"][0] == frac

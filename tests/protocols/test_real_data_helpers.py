@@ -10,7 +10,8 @@ import torch
 from fer_lib.config import chapter_config, missing_data
 from fer_lib.methods.mpl import pseudo_label_logs
 from fer_lib.protocols import probes
-from fer_lib.protocols.abaw6 import K, class_distribution, pseudo_label_track
+from fer_lib.methods.mpl import pseudo_label_track
+from fer_lib.protocols.abaw6 import K, class_distribution
 
 
 def test_unknown_truth_is_left_out_of_the_pseudo_label_counts():
@@ -27,7 +28,7 @@ def test_track_agreement_is_hits_over_known_truth_and_skips_windows_without_any(
                                 **{f"pl_frac/{k}": 1.0 / K for k in range(K)}}
     none = counts([0] * K, [0] * K)
     some = counts([2, 1] + [0] * (K - 2), [1, 1] + [0] * (K - 2))
-    track = pseudo_label_track([{"step": 1, **none}, {"step": 2, **some}])
+    track = pseudo_label_track([{"step": 1, **none}, {"step": 2, **some}], K)
     assert track["step"] == [2] and track["pl_acc"] == [2 / 3] and track["pl_uar"] == [0.75]
 
 
