@@ -3,7 +3,7 @@
 ``swap_within_groups`` replaces each fine label, with probability ``rate``, by another fine class of the same
 coarse group drawn uniformly (a class alone in its group keeps its label): the coarse labels stay exact, the
 fine ones get noisy, as an annotator who confuses disgust with anger but never with happiness.
-:class:`Relabelled` hands such labels to a dataset's items.
+:class:`WithLabels` hands such labels to a dataset's items.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def swap_within_groups(labels: np.ndarray, classes: tuple[str, ...], rate: float
     return out
 
 
-class Relabelled(Dataset):
+class WithLabels(Dataset):
     """dataset items with their ``expression`` replaced by ``labels`` [N] (e.g. from :func:`swap_within_groups`);
     ``classes`` is passed through."""
 

@@ -21,7 +21,7 @@ from torch.utils.data import ConcatDataset, Subset
 from fer_lib.data.ck_frames import ck_style_frames
 from fer_lib.data.coarse import CoarseLabelled
 from fer_lib.data.datasets import FrameDataset
-from fer_lib.data.label_noise import Relabelled, swap_within_groups
+from fer_lib.data.label_noise import WithLabels, swap_within_groups
 from fer_lib.data.labels import DEFAULT_COARSE_MAP, SYNTH_8
 from fer_lib.data.occluded import Occluded
 from fer_lib.data.synth import SynthConfig, load_synth
@@ -128,7 +128,7 @@ def pretraining_set(data: CrsContData, row: Row):
             ds = data.pool[d]
             out = [ds.classes.index(c) for c in data.held_out if c in ds.classes] if row.held_out else []
             keep = np.flatnonzero(~np.isin(true, out))
-            relabelled = Relabelled(ds, seen)
+            relabelled = WithLabels(ds, seen)
             parts.append(CoarseLabelled(Subset(relabelled, keep.tolist()), ds.classes, keep_fine=keep_fine))
         data.cache[key] = ConcatDataset(parts)
     return data.cache[key]

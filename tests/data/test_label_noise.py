@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from fer_lib.data.label_noise import Relabelled, swap_within_groups
+from fer_lib.data.label_noise import WithLabels, swap_within_groups
 from fer_lib.data.labels import DEFAULT_COARSE_MAP, SYNTH_8
 
 NEG = [SYNTH_8.index(c) for c in ("sad", "fear", "disgust", "anger", "contempt")]
@@ -37,7 +37,7 @@ def test_rate_edges_and_bad_input():
 
 def test_relabelled_replaces_only_the_expression():
     items = [{"image": torch.zeros(1), "expression": torch.tensor(2), "identity": torch.tensor(7)}] * 2
-    out = Relabelled(items, np.array([5, 6]))
+    out = WithLabels(items, np.array([5, 6]))
     assert int(out[1]["expression"]) == 6 and int(out[1]["identity"]) == 7
     with pytest.raises(ValueError, match="3 labels for a dataset of 2"):
-        Relabelled(items, np.array([1, 2, 3]))
+        WithLabels(items, np.array([1, 2, 3]))
