@@ -33,7 +33,7 @@ UNKNOWN = -1
 class Labelled(torch.utils.data.Dataset):
     """Any image dataset + its labels [N] known without decoding -> items dict(image, expression), ``labels``.
     Unlike :class:`fer_lib.data.label_noise.WithLabels` it keeps only the image, so that sets whose items carry
-    other fields (AffectNet's valence, a path) concatenate and collate together."""
+    other fields (AffectNet's valence and arousal, MS1MV2's identity) concatenate and collate together."""
 
     def __init__(self, dataset, labels: np.ndarray):
         if len(labels) != len(dataset):
