@@ -137,7 +137,7 @@ PROFILES = {
         "depth": 10, "width": 16, "stem_stride": 4, "view_size": 64, "proj_hidden": 256, "proj_dim": 64,
         "lr": 1e-3, "views_per_step": 128, "epochs": 48, "moco_queue": 1024, "byol_hidden": 256, "byol_dim": 64,
         "probe_epochs": 50, "descriptor_crop": 32, "mechanism_tuples": 128, "swap_oracle_pairs": 32, "tsne_points": 600,
-        "momentum_time_fraction": 0.1, "moco_bn_groups": 4, "curve_length": 2,
+        "momentum_time_fraction": 0.1, "moco_bn_groups": 4,
     },
     "full": {
         "seeds": (0, 1, 2), "size": 112, "n_identities": 400, "clips_per_identity": 8, "frames_per_clip": 48,
