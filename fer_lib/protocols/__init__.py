@@ -14,15 +14,18 @@ submodules load on first use, so a chapter does not import the others' dependenc
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 CHAPTERS = ("ssl_fer", "mae_dfer", "crs_cont", "abaw6")
-_MODULES = CHAPTERS + ("probes",)
+#: every module of the package: the chapters' protocols, their companions (``ssl_fer_reading``, ...), ``probes``
+_MODULES = tuple(sorted(m.name for m in pkgutil.iter_modules(__path__)))
 
 
 def __getattr__(name: str):
     if name in _MODULES:
         return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r} (protocols: {', '.join(_MODULES)})")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r} (protocols: {', '.join(CHAPTERS)}, and "
+                         f"their companions: {', '.join(m for m in _MODULES if m not in CHAPTERS)})")
 
 
 def __dir__() -> list[str]:

@@ -29,5 +29,11 @@ def test_rows_are_frozen_records_keyed_row(chapter):
 
 
 def test_unknown_protocol_is_a_clear_error():
-    with pytest.raises(AttributeError, match="protocols: ssl_fer, mae_dfer, crs_cont, abaw6, probes"):
+    with pytest.raises(AttributeError, match=r"protocols: ssl_fer, mae_dfer, crs_cont, abaw6, and their companions: "
+                                             r".*probes.*ssl_fer_reading"):
         protocols.simsiam
+
+
+def test_companion_modules_load_by_qualified_name():
+    assert protocols.ssl_fer_reading.reading_values.__module__ == "fer_lib.protocols.ssl_fer_reading"
+    assert protocols.probes.linear_probe.__module__ == "fer_lib.protocols.probes"
