@@ -55,7 +55,8 @@ def reading_values(shown: pd.DataFrame, mechanism: list[dict], premises: list[di
     values |= {f"curve-{name}": text for name, text in
                curve_reading(curve, CONTROL, CURVE_ROWS, ahead=(FULL, "SimCLR")).items()}
     return values | {
-        "curve-length": f"{cfg.curve_length}",
+        "curve-span": "the chapter's budget" if cfg.curve_length == 1 else
+                      f"{cfg.curve_length} times the chapter's budget",
         "f1-chance": f"{chance['expr_uniform_chance']:.1f} %",
         "profile": f"{profile}, seeds {list(cfg.key_seeds)} for the rows in a claim and {list(cfg.seeds)} for the "
                    "others",

@@ -39,7 +39,7 @@ def test_values_come_from_their_tables():
     # the curve: SimCLR is above the control (30 %) only at its last point; MoCo-v2 ends below it
     assert v["curve-reach-simclr"] == "from step 100 of 100" and v["curve-reach-moco"] == "at no point up to step 100"
     assert v["curve-reach-byol"] == "from step 50 of 100" and v["curve-ahead"] == "2 of 2"
-    assert v["f1-chance"] == "14.3 %" and v["curve-length"] == "2"
+    assert v["f1-chance"] == "14.3 %" and v["curve-span"] == "2 times the chapter's budget"
     assert v["profile"] == "default, seeds [0, 1, 2, 3, 4] for the rows in a claim and [0, 1, 2] for the others"
 
 
@@ -47,3 +47,6 @@ def test_no_scene_triplets_reads_not_measured():
     shown, mechanism, premises, isolating, curve, chance, cfg = _tables()
     v = R.reading_values(shown, mechanism, premises, isolating, curve, chance, None, cfg, "smoke")
     assert v["scene-pixels"] == "not measured"
+    cfg.curve_length = 1
+    assert R.reading_values(shown, mechanism, premises, isolating, curve, chance, None, cfg, "smoke")[
+        "curve-span"] == "the chapter's budget"
