@@ -14,9 +14,8 @@ Each stage checkpoints into :func:`checkpoint_dir` and resumes from there: an in
 where it stopped, and a phase 1 trained beforehand, in the chapter or data-parallel under torchrun by
 ``python -m fer_lib.protocols.train abaw6`` (:func:`trainable_rows`, :func:`train_row`), is loaded, not
 retrained. Phase 2 (``train_temporal``): frozen student backbone -> per-frame features -> temporal Transformer
--> per-frame labels (class-weighted as phase 1 is balanced), then the sliding-window vote; it is cheap (a
-small Transformer on frozen features) and stays in the notebook, on one device. Loops over batches live in
-the engine only.
+-> per-frame labels (class-weighted as phase 1 is balanced), then the sliding-window vote; cheap, it stays in
+the notebook, on one device. Loops over batches live in the engine only.
 """
 
 from __future__ import annotations
