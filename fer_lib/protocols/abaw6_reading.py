@@ -1,5 +1,8 @@
-"""The values the ABAW6 chapter's Reading glues, read from the executed tables (never typed by hand).
+"""What the ABAW6 chapter reads from its records: the pseudo-label summary and the values its Reading glues
+(read from the executed tables, never typed by hand).
 
+    tracks = pseudo_label_tracks(records, ("ssl_all", ...))   # row -> one pseudo-label track per seed
+    pl_rows, acc_curves, final = pseudo_label_summary(tracks)
     values = reading_values(table, check, pl_rows, demo_rows, data, cfg, profile)
     claims.glue_verdicts(verdicts, values)
 
@@ -17,6 +20,31 @@ import pandas as pd
 
 from fer_lib.data.labels import AFFWILD2_8
 from fer_lib.protocols.abaw6 import class_distribution
+
+
+def pseudo_label_tracks(records: list[dict], rows: tuple[str, ...]) -> dict[str, list[dict]]:
+    """row -> the ``pseudo_labels`` tracks (:func:`~fer_lib.methods.mpl.pseudo_label_track`) of its records, one per
+    seed."""
+    return {r: [rec["pseudo_labels"] for rec in records if rec["row"] == r and "pseudo_labels" in rec] for r in rows}
+
+
+def pseudo_label_summary(tracks: dict[str, list[dict]]) -> tuple[list[dict], dict, dict]:
+    """Per row, over its seeds: the table row (agreement with the hidden truth at the first and last logged step,
+    the feedback coefficient's mean as trained and as the MPL code computes it, the class shares of the last three
+    logged windows), the agreement curve (steps [L], mean agreement [L]) and the final class shares [K]
+    (keyed "pseudo-labels: <row>")."""
+    rows, curves, final = [], {}, {}
+    for name, runs in tracks.items():
+        acc = np.mean([t["pl_acc"] for t in runs], axis=0)
+        frac = np.mean([np.mean(t["pl_frac"][-3:], axis=0) for t in runs], axis=0)
+        curves[name], final[f"pseudo-labels: {name}"] = (runs[0]["step"], acc), frac
+        f = [v for t in runs for v in t["f"] if v is not None]
+        f_mixed = [v for t in runs for v in t["f_mixed"] if v is not None]
+        rows.append({"row": name, "pl_acc_first": round(float(acc[0]), 3), "pl_acc_last": round(float(acc[-1]), 3),
+                     "f_mean": float(np.mean(f)) if f else None,
+                     "f_mixed_mean": float(np.mean(f_mixed)) if f_mixed else None,
+                     **{f"pl_{c}": round(float(v), 3) for c, v in zip(AFFWILD2_8, frac)}})
+    return rows, curves, final
 
 
 def reading_values(table: list[dict], check: list[dict], pl_rows: list[dict], demo_rows: list[dict], data, cfg,

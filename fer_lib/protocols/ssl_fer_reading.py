@@ -31,7 +31,8 @@ ISOLATING = {"oracle": "TimeAug+HardNeg+FaceSwap · oracle swap",
              "fnoracle": "TimeAug+HardNeg+MaskFN · oracle descriptor"}
 SCENE_ROWS = {"simclr": "SimCLR", "faceswap": "TimeAug+HardNeg+FaceSwap", "random": CONTROL,
               "same": ISOLATING["same"]}
-CURVE_ROWS = {"simclr": "SimCLR", "moco": "MoCo-v2", "byol": "BYOL"}
+#: glue key -> the learning curve's row it reads
+CURVE_KEYS = {"simclr": "SimCLR", "moco": "MoCo-v2", "byol": "BYOL"}
 
 
 def reading_values(shown: pd.DataFrame, mechanism: list[dict], premises: list[dict], isolating: list[dict],
@@ -53,7 +54,7 @@ def reading_values(shown: pd.DataFrame, mechanism: list[dict], premises: list[di
                for col in ("F1", "identity_probe_acc")}
     values |= {f"scene-{key}": shown.loc[name, "scene_index"] for key, name in SCENE_ROWS.items()}
     values |= {f"curve-{name}": text for name, text in
-               curve_reading(curve, CONTROL, CURVE_ROWS, ahead=(FULL, "SimCLR")).items()}
+               curve_reading(curve, CONTROL, CURVE_KEYS, ahead=(FULL, "SimCLR")).items()}
     return values | {
         "curve-span": "the chapter's budget" if cfg.curve_length == 1 else
                       f"{cfg.curve_length} times the chapter's budget",

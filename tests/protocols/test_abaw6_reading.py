@@ -33,3 +33,22 @@ def test_values_come_from_their_tables():
     assert v["pool-neutral"] == "75%" and v["demo-frames_with_face"] == "40" and v["demo-label_changes_voted"] == "2"
     assert v["setup"] == ("default profile: seeds [0, 1], 48-px faces, ResNet-10 of width 16, 300 labelled steps "
                           "per scored network (100 of the teacher's as warm-up), 12 validation frames in 3 clips")
+
+
+def test_pseudo_label_summary_averages_seeds_by_hand():
+    k = len(AFFWILD2_8)
+    one_hot = lambda c: [1.0 if i == c else 0.0 for i in range(k)]   # noqa: E731
+    seed0 = {"step": [10, 20], "pl_acc": [0.2, 0.6], "pl_frac": [one_hot(0), one_hot(0)], "f": [0.1, None],
+             "f_mixed": [None, None]}
+    seed1 = {"step": [10, 20], "pl_acc": [0.4, 0.8], "pl_frac": [one_hot(1), one_hot(1)], "f": [0.3, -0.1],
+             "f_mixed": [None, None]}
+    records = [{"row": "ssl_all", "seed": 0, "pseudo_labels": seed0},
+               {"row": "ssl_all", "seed": 1, "pseudo_labels": seed1}, {"row": "baseline", "seed": 0}]
+    tracks = R.pseudo_label_tracks(records, ("ssl_all",))
+    assert tracks == {"ssl_all": [seed0, seed1]}
+    rows, curves, final = R.pseudo_label_summary(tracks)
+    assert rows[0]["pl_acc_first"] == 0.3 and rows[0]["pl_acc_last"] == 0.7
+    assert abs(rows[0]["f_mean"] - 0.1) < 1e-12 and rows[0]["f_mixed_mean"] is None        # (0.1 + 0.3 - 0.1) / 3
+    assert rows[0][f"pl_{AFFWILD2_8[0]}"] == 0.5 and rows[0][f"pl_{AFFWILD2_8[1]}"] == 0.5
+    assert curves["ssl_all"][0] == [10, 20] and np.allclose(curves["ssl_all"][1], [0.3, 0.7])
+    assert np.allclose(final["pseudo-labels: ssl_all"], [0.5, 0.5] + [0.0] * (k - 2))
