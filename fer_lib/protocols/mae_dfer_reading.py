@@ -38,7 +38,7 @@ def reading_values(saved: dict, shown: pd.DataFrame, eval_counts: np.ndarray, cf
     values |= {f"motion-{i}": _number(m["face / background"], ".1f") for i, m in enumerate(tables["motion_signal"])}
     values |= {f"recon-{r['encoder']}-{r['motion target']}-" + k.replace(", ", "-").replace(" ", "-"): _number(v, ".3f")
                for r in tables["reconstruction_check"] for k, v in r.items() if k not in ("encoder", "motion target")}
-    values |= {f"uar-{i}": f"{shown.loc[t['row'], 'UAR']} [{t['UAR 95 % clip interval (first seed)']}]"
+    values |= {f"uar-{i}": f"{shown.loc[t['row'], 'UAR']} {t['UAR 95 % clip interval (first seed)']}"
                for i, t in enumerate(tables["synthetic"])}
     gaze_frames, pupil = tables.get("gaze_frames", []), metrics.get("pupil_shift_px")
     values |= {f"gaze-{i}": _number(g["gaze error (deg)"], ".1f") for i, g in enumerate(gaze_frames)}
